@@ -1,0 +1,135 @@
+# Orchard build. `make` builds build/orchard and build/orchard-convert.
+#   make check        unit tests (Check) + script tests     make asan   the same under ASan+UBSan
+#   make weights      weights/mobilenet_v2_1.0_224.orw      make bench  per-kernel + model benchmarks
+#   make WERROR=1     warnings are errors (CI)              make MPI=1  require MPI (mpicc)
+# Sources are picked up by wildcard: src/*.c is the library (src/main.c is the CLI entry),
+# kernels/<op>/*.c the kernels (ISA flags by file suffix), tests/test_*.c one Check binary each,
+# bench/bench_*.c one benchmark each, tools/*.c one tool each.
+
+BUILD    ?= build
+CC       ?= cc
+ORCHARD_SHARED ?= $(abspath $(CURDIR)/../shared)
+export ORCHARD_SHARED
+
+ARCH := $(shell uname -m)
+PKGS := stb libzstd libcurl openssl
+# pkg-config name -> Debian package, for the error message
+apt_stb := libstb-dev
+apt_libzstd := libzstd-dev
+apt_libcurl := libcurl4-openssl-dev
+apt_openssl := libssl-dev
+apt_check := check
+apt_hdf5 := libhdf5-dev
+apt_lapacke := liblapacke-dev
+
+define need_pkg
+$(if $(shell pkg-config --exists $(1) && echo ok),,$(error pkg-config cannot find '$(1)': install it with 'apt-get install $(apt_$(1))' (or run tools/install-deps.sh)))
+endef
+ifeq ($(filter clean help,$(MAKECMDGOALS)),)
+$(foreach p,$(PKGS) check hdf5,$(call need_pkg,$(p)))
+endif
+
+WARN   := -Wall -Wextra -Wpedantic -Wshadow -Wvla -Wstrict-prototypes -Wno-unused-parameter
+CSTD   := -std=c11 -D_GNU_SOURCE
+OPT    ?= -O2 -g
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+SAN    ?=
+CFLAGS_ALL = $(CSTD) $(OPT) $(WARN) $(SAN) -fvisibility=hidden -pthread -Isrc -Ikernels \
+             $(shell pkg-config --cflags $(PKGS)) $(EXTRA_CFLAGS)
+LDLIBS_ALL = $(shell pkg-config --libs $(PKGS)) -lm -pthread
+HDF5_CFLAGS := $(shell pkg-config --cflags hdf5 2>/dev/null)
+HDF5_LIBS   := $(shell pkg-config --libs hdf5 2>/dev/null)
+CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null)
+LAPACKE_LIBS := $(shell pkg-config --exists lapacke 2>/dev/null && pkg-config --libs lapacke)
+
+# MPI: auto-detected; MPI=1 requires it, MPI=0 disables it.
+MPICC := $(shell command -v mpicc 2>/dev/null)
+ifeq ($(MPI),1)
+ifeq ($(MPICC),)
+$(error MPI=1 but mpicc was not found: apt-get install libopenmpi-dev openmpi-bin)
+endif
+endif
+ifneq ($(MPI),0)
+ifneq ($(MPICC),)
+MPI_CFLAGS := -DORC_WITH_MPI $(shell mpicc --showme:compile 2>/dev/null)
+MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null)
+endif
+endif
+
+# ---- sources --------------------------------------------------------------------------------
+LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
+KERNEL_SRCS_ALL := $(wildcard kernels/*/*.c)
+ifeq ($(ARCH),aarch64)
+KERNEL_SRCS := $(filter-out %-avx2.c %-avx512.c,$(KERNEL_SRCS_ALL))
+else
+KERNEL_SRCS := $(filter-out %-neon.c,$(KERNEL_SRCS_ALL))
+endif
+LIB_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(LIB_SRCS) $(KERNEL_SRCS))
+TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_BINS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(TEST_SRCS))
+TEST_SUPPORT := $(filter-out $(TEST_SRCS),$(wildcard tests/*.c))
+BENCH_SRCS := $(wildcard bench/bench_*.c)
+BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRCS))
+LIB := $(BUILD)/liborchard.a
+
+.PHONY: all check check-unit check-scripts asan weights bench clean help run
+all: $(BUILD)/orchard $(BUILD)/orchard-convert
+
+# ISA flags on the ISA files only (pattern-specific variables)
+$(BUILD)/obj/%-avx2.o:   ISA_FLAGS := -mavx2 -mfma
+$(BUILD)/obj/%-avx512.o: ISA_FLAGS := -mavx512f -mavx512dq -mavx512bw -mavx512vl -mfma -mavx2
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(MPI_CFLAGS) $(ISA_FLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/orchard: $(BUILD)/obj/src/main.o $(LIB)
+	$(CC) $(CFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) $(MPI_LIBS)
+
+# the converter: tools/orchard-convert.c plus tools/convert/*.c, with libhdf5
+CONVERT_SRCS := $(wildcard tools/orchard-convert.c tools/convert/*.c)
+$(BUILD)/orchard-convert: $(CONVERT_SRCS) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(HDF5_CFLAGS) -o $@ $(CONVERT_SRCS) $(LIB) $(HDF5_LIBS) $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(LIB) tests/check_main.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(MPI_CFLAGS) $(HDF5_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(LIB) \
+	    $(CHECK_LIBS) $(HDF5_LIBS) $(LAPACKE_LIBS) $(LDLIBS_ALL) $(MPI_LIBS)
+
+$(BUILD)/bench_%: bench/bench_%.c $(LIB)
+	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< $(LIB) $(LAPACKE_LIBS) $(LDLIBS_ALL)
+
+# ---- weights --------------------------------------------------------------------------------
+WEIGHTS := weights/mobilenet_v2_1.0_224.orw
+H5 := $(ORCHARD_SHARED)/weights/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5
+weights: $(WEIGHTS)
+$(WEIGHTS): $(BUILD)/orchard-convert
+	tools/fetch-weights.sh "$(H5)" "$@" $(BUILD)/orchard-convert
+
+# ---- tests ----------------------------------------------------------------------------------
+check: all $(TEST_BINS)
+	@tools/run-tests.sh $(BUILD)
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" check
+
+bench: $(BENCH_BINS)
+
+run: all $(WEIGHTS)
+	tools/run.sh
+
+clean:
+	rm -rf build build-asan
+
+help:
+	@sed -n '1,8p' Makefile
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,21 @@
+/* cli.h -- the orchard command-line subcommands. Each lives in src/cli_<name>.c, parses its own
+ * options, prints its own --help, and returns a process exit status (see ORC_EXIT_*). */
+#ifndef ORC_CLI_H
+#define ORC_CLI_H
+
+enum {
+    ORC_EXIT_OK = 0,      /* success (some inputs may have been skipped: said on stderr) */
+    ORC_EXIT_FATAL = 1,   /* the job failed */
+    ORC_EXIT_USAGE = 2,   /* bad command line */
+    ORC_EXIT_PARTIAL = 3  /* more inputs failed than --max-errors allows */
+};
+
+typedef struct orc_cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
+} orc_cli_command;
+
+extern int orc_cli_verbose; /* -v given before the subcommand (or ORCHARD_VERBOSE=1) */
+
+#endif

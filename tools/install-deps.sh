@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# install-deps.sh [--test] -- install what Orchard needs from Debian (and, with --test, the
+# test-only helpers from Debian and npm). Safe to rerun: installs only what is missing.
+set -eu
+TEST=0; [ "${1:-}" = "--test" ] && TEST=1
+BUILD_PKGS="build-essential pkg-config libstb-dev libcurl4-openssl-dev libssl-dev libzstd-dev check libhdf5-dev"
+# test-only: numpy/h5py reference model, LAPACK oracle for PCA, the S3 server, node for Parquet readers
+TEST_PKGS="python3 python3-numpy python3-h5py liblapacke-dev nodejs npm curl"
+want="$BUILD_PKGS"; [ $TEST = 1 ] && want="$want $TEST_PKGS"
+missing=""
+for p in $want; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+    echo "install-deps: apt-get install$missing"
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
