@@ -114,7 +114,7 @@ $(WEIGHTS): $(BUILD)/orchard-convert
 	tools/fetch-weights.sh "$(H5)" "$@" $(BUILD)/orchard-convert
 
 # ---- tests ----------------------------------------------------------------------------------
-check: all $(TEST_BINS)
+check: all $(WEIGHTS) $(TEST_BINS)
 	@tools/run-tests.sh $(BUILD)
 
 asan:

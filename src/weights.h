@@ -54,4 +54,11 @@ const orc_weights_info *orc_weights_get_info(const orc_weights *w);
 /* layer i in execution order, 0 <= i < layer_count */
 const orc_layer *orc_weights_layer(const orc_weights *w, uint32_t i);
 
+/* Write a .orw file at path (replacing it) from info (alpha, input_size, input_channels,
+ * feature_dim, pre_scale, pre_offset, layer_count; sha256 ignored) and layers[layer_count]
+ * (weight/bias in the layouts above, host memory). Runs the same graph and NaN/Inf checks as
+ * orc_weights_open first. Used by orchard-convert and by tests that need a model file. */
+orc_status orc_weights_write(const char *path, const orc_weights_info *info,
+                             const orc_layer *layers, orc_error *err);
+
 #endif

@@ -9,6 +9,6 @@ if [ ! -d "$ORCHARD_SHARED/data/fruits-360" ]; then
 fi
 tools/install-deps.sh --test
 JOBS=$(nproc)
-make -j"$JOBS" WERROR=1 all
+make -j"$JOBS" WERROR=1 all weights
 make -j"$JOBS" WERROR=1 check
 make -j"$JOBS" WERROR=1 asan
