@@ -1,0 +1,512 @@
+/* model.c -- MobileNetV2 forward pass: graph validation and buffer plan at open, static
+ * per-layer work split at run time. */
+#include "model.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dispatch.h"
+#include "threadpool.h"
+
+#define MAX_BUFFERS 8
+
+typedef struct step {
+    orc_layer_kind kind;
+    size_t in_h, in_w, cin, out_h, out_w, cout, stride, pad_top, pad_left;
+    int in_buf, out_buf, res_buf; /* buffer indices; res_buf -1: no residual */
+    float out_min, out_max;
+    float *packed;
+} step;
+
+struct orc_model {
+    orc_kernels k;
+    step *steps;
+    size_t nsteps;
+    size_t input_size, input_channels, feature_dim;
+    float pre_scale, pre_offset;
+    int last_buf;              /* the buffer holding the last layer's output */
+    size_t last_pixels;
+    size_t nbuf, buf_floats;   /* buffers per slot, floats per buffer */
+    size_t slots;              /* one buffer set per thread (images in flight) */
+    float *act_mem;            /* slots * nbuf * buf_floats, 64-byte aligned */
+    float *packed_mem;
+    orc_threadpool *pool;
+    size_t threads, batch_capacity;
+    orc_model_parallelism parallelism;
+    char kernels_desc[256];
+};
+
+/* ---- open ------------------------------------------------------------------------------- */
+
+void orc_model_options_default(orc_model_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->threads = 1;
+    opt->isa = orc_isa_best();
+    opt->batch_capacity = 32;
+    opt->parallelism = ORC_MODEL_AUTO;
+}
+
+static void *alloc_touched(size_t floats)
+{
+    void *p = NULL;
+    size_t bytes = (floats ? floats : 1) * sizeof(float);
+    if (posix_memalign(&p, 64, bytes) != 0)
+        return NULL;
+    memset(p, 0, bytes); /* first touch now, not during the forward pass */
+    return p;
+}
+
+static size_t round16(size_t n)
+{
+    return (n + 15) / 16 * 16;
+}
+
+/* validate layer i against the running shape; fills the shape part of *s */
+static orc_status plan_shape(const orc_layer *l, size_t i, size_t *h, size_t *w, size_t *c,
+                             step *s, orc_error *err)
+{
+    const char *name = l->name[0] ? l->name : "(unnamed)";
+    if (l->weight == NULL || l->bias == NULL)
+        return orc_error_set(err, ORC_ERR_FORMAT, "layer %zu (%.48s) has no weight or bias", i,
+                             name);
+    if (l->cin != *c)
+        return orc_error_set(err, ORC_ERR_FORMAT,
+                             "layer %zu (%.48s) expects %u input channels but the previous "
+                             "layer gives %zu", i, name, l->cin, *c);
+    if (l->cout == 0)
+        return orc_error_set(err, ORC_ERR_FORMAT, "layer %zu (%.48s) has 0 output channels", i,
+                             name);
+    if (l->relu6 > 1)
+        return orc_error_set(err, ORC_ERR_FORMAT, "layer %zu (%.48s) has relu6 flag %u (0 or 1)",
+                             i, name, l->relu6);
+    s->kind = l->kind;
+    s->in_h = *h; s->in_w = *w; s->cin = l->cin; s->cout = l->cout;
+    switch (l->kind) {
+    case ORC_LAYER_CONV3X3:
+    case ORC_LAYER_DWCONV3X3:
+        if (l->stride != 1 && l->stride != 2)
+            return orc_error_set(err, ORC_ERR_FORMAT, "layer %zu (%.48s) has stride %u (1 or 2)",
+                                 i, name, l->stride);
+        if (l->kind == ORC_LAYER_DWCONV3X3 && l->cout != l->cin)
+            return orc_error_set(err, ORC_ERR_FORMAT,
+                                 "depthwise layer %zu (%.48s) has %u inputs but %u outputs", i,
+                                 name, l->cin, l->cout);
+        s->stride = l->stride;
+        s->out_h = orc_conv3x3_output_size(*h, l->stride);
+        s->out_w = orc_conv3x3_output_size(*w, l->stride);
+        s->pad_top = orc_conv3x3_pad_before(*h, l->stride);
+        s->pad_left = orc_conv3x3_pad_before(*w, l->stride);
+        break;
+    case ORC_LAYER_CONV1X1:
+        if (l->stride > 1)
+            return orc_error_set(err, ORC_ERR_FORMAT,
+                                 "1x1 layer %zu (%.48s) has stride %u (only 1 is supported)", i,
+                                 name, l->stride);
+        s->stride = 1;
+        s->out_h = *h;
+        s->out_w = *w;
+        break;
+    default:
+        return orc_error_set(err, ORC_ERR_FORMAT, "layer %zu (%.48s) has unknown kind %d", i,
+                             name, (int)l->kind);
+    }
+    if (i == 0 && l->kind != ORC_LAYER_CONV3X3)
+        return orc_error_set(err, ORC_ERR_FORMAT, "layer 0 (%.48s) must be the full 3x3 "
+                             "convolution", name);
+    s->out_min = l->relu6 ? 0.0f : -INFINITY;
+    s->out_max = l->relu6 ? 6.0f : INFINITY;
+    *h = s->out_h; *w = s->out_w; *c = s->cout;
+    return ORC_OK;
+}
+
+/* assign every layer an output buffer: not its input, not a buffer some later layer still
+ * needs as its residual source */
+static orc_status plan_buffers(orc_model *m, const orc_layer *layers, orc_error *err)
+{
+    size_t n = m->nsteps;
+    int cur = 0; /* buffer 0 holds the preprocessed input */
+    size_t used = 1;
+    for (size_t i = 0; i < n; i++) {
+        step *s = &m->steps[i];
+        s->in_buf = cur;
+        s->res_buf = -1;
+        int busy[MAX_BUFFERS] = {0};
+        busy[cur] = 1;
+        /* residual sources still pending at layer i (including layer i's own) */
+        for (size_t j = i; j < n; j++) {
+            int32_t r = layers[j].residual_from;
+            if (r >= 0 && (size_t)r <= i)
+                busy[m->steps[r].in_buf] = 1;
+        }
+        if (layers[i].residual_from >= 0)
+            s->res_buf = m->steps[layers[i].residual_from].in_buf;
+        int out = -1;
+        for (int b = 0; b < MAX_BUFFERS && out < 0; b++)
+            if (!busy[b])
+                out = b;
+        if (out < 0)
+            return orc_error_set(err, ORC_ERR_UNSUPPORTED,
+                                 "layer %zu (%.48s): the residual connections need more than "
+                                 "%d activation buffers", i, layers[i].name, MAX_BUFFERS);
+        s->out_buf = out;
+        if ((size_t)out + 1 > used)
+            used = (size_t)out + 1;
+        cur = out;
+    }
+    m->nbuf = used;
+    m->last_buf = cur;
+    return ORC_OK;
+}
+
+static orc_status build(orc_model *m, const orc_weights_info *info, const orc_layer *layers,
+                        orc_error *err)
+{
+    if (info->layer_count < 2)
+        return orc_error_set(err, ORC_ERR_FORMAT, "the model has %u layers (at least 2 needed)",
+                             info->layer_count);
+    if (info->input_size < 1 || info->input_size > 4096 || info->input_channels < 1 ||
+        info->input_channels > 64)
+        return orc_error_set(err, ORC_ERR_FORMAT, "unsupported input shape %ux%ux%u",
+                             info->input_size, info->input_size, info->input_channels);
+    if (!isfinite(info->pre_scale) || !isfinite(info->pre_offset))
+        return orc_error_set(err, ORC_ERR_FORMAT, "preprocessing constants are not finite");
+    m->nsteps = info->layer_count;
+    m->input_size = info->input_size;
+    m->input_channels = info->input_channels;
+    m->feature_dim = info->feature_dim;
+    m->pre_scale = info->pre_scale;
+    m->pre_offset = info->pre_offset;
+    m->steps = calloc(m->nsteps, sizeof *m->steps);
+    if (m->steps == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "out of memory for the layer plan");
+
+    size_t h = m->input_size, w = m->input_size, c = m->input_channels;
+    size_t max_act = h * w * c, packed_total = 0;
+    for (size_t i = 0; i < m->nsteps; i++) {
+        step *s = &m->steps[i];
+        orc_status st = plan_shape(&layers[i], i, &h, &w, &c, s, err);
+        if (st != ORC_OK)
+            return st;
+        int32_t r = layers[i].residual_from;
+        if (r >= 0) {
+            const step *src = &m->steps[r];
+            if ((size_t)r >= i || src->in_h != s->out_h || src->in_w != s->out_w ||
+                src->cin != s->cout)
+                return orc_error_set(err, ORC_ERR_FORMAT,
+                                     "layer %zu (%.48s): residual_from %d does not name an "
+                                     "earlier layer whose input has this layer's output shape",
+                                     i, layers[i].name, (int)r);
+        } else if (r != -1) {
+            return orc_error_set(err, ORC_ERR_FORMAT, "layer %zu (%.48s): residual_from %d",
+                                 i, layers[i].name, (int)r);
+        }
+        if (s->out_h * s->out_w * s->cout > max_act)
+            max_act = s->out_h * s->out_w * s->cout;
+        size_t np = 0;
+        if (s->kind == ORC_LAYER_CONV3X3)
+            np = m->k.conv3x3.pack(s->cin, s->cout, layers[i].weight, layers[i].bias, NULL);
+        else if (s->kind == ORC_LAYER_DWCONV3X3)
+            np = m->k.dwconv3x3.pack(s->cout, layers[i].weight, layers[i].bias, NULL);
+        else
+            np = m->k.pwconv.pack(s->cin, s->cout, layers[i].weight, layers[i].bias, NULL);
+        packed_total += round16(np);
+    }
+    if (c != m->feature_dim)
+        return orc_error_set(err, ORC_ERR_FORMAT,
+                             "the last layer gives %zu channels but the feature size is %u", c,
+                             info->feature_dim);
+    m->last_pixels = h * w;
+    orc_status st = plan_buffers(m, layers, err);
+    if (st != ORC_OK)
+        return st;
+
+    m->packed_mem = alloc_touched(packed_total);
+    if (m->packed_mem == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "out of memory for %zu packed weights",
+                             packed_total);
+    float *p = m->packed_mem;
+    for (size_t i = 0; i < m->nsteps; i++) {
+        step *s = &m->steps[i];
+        size_t np;
+        if (s->kind == ORC_LAYER_CONV3X3)
+            np = m->k.conv3x3.pack(s->cin, s->cout, layers[i].weight, layers[i].bias, p);
+        else if (s->kind == ORC_LAYER_DWCONV3X3)
+            np = m->k.dwconv3x3.pack(s->cout, layers[i].weight, layers[i].bias, p);
+        else
+            np = m->k.pwconv.pack(s->cin, s->cout, layers[i].weight, layers[i].bias, p);
+        s->packed = p;
+        p += round16(np);
+    }
+
+    m->buf_floats = round16(max_act);
+    m->slots = m->parallelism == ORC_MODEL_SPLIT ? 1 : m->threads;
+    m->act_mem = alloc_touched(m->slots * m->nbuf * m->buf_floats);
+    if (m->act_mem == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY,
+                             "out of memory for activations (%zu buffers of %zu floats)",
+                             m->slots * m->nbuf, m->buf_floats);
+    return ORC_OK;
+}
+
+orc_status orc_model_open_layers(const orc_weights_info *info, const orc_layer *layers,
+                                 const orc_model_options *opt, orc_model **out, orc_error *err)
+{
+    orc_model_options defaults;
+    if (opt == NULL) {
+        orc_model_options_default(&defaults);
+        opt = &defaults;
+    }
+    if (info == NULL || layers == NULL || out == NULL)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "orc_model_open: NULL argument");
+    if (opt->threads < 1 || opt->threads > ORC_THREADS_MAX)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
+                             "thread count %zu is out of range (1..%d)", opt->threads,
+                             ORC_THREADS_MAX);
+    if (opt->batch_capacity < 1)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "batch capacity must be >= 1");
+    if (opt->parallelism != ORC_MODEL_AUTO && opt->parallelism != ORC_MODEL_SPLIT &&
+        opt->parallelism != ORC_MODEL_IMAGES)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "unknown parallelism mode %d",
+                             (int)opt->parallelism);
+    orc_model *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "out of memory for the model");
+    m->threads = opt->threads;
+    m->batch_capacity = opt->batch_capacity;
+    m->parallelism = opt->parallelism;
+    orc_status st = orc_kernels_select(opt->isa, &m->k, err);
+    if (st == ORC_OK)
+        st = build(m, info, layers, err);
+    if (st == ORC_OK)
+        st = orc_threadpool_open(m->threads, &m->pool, err);
+    if (st != ORC_OK) {
+        orc_model_close(m);
+        return st;
+    }
+    snprintf(m->kernels_desc, sizeof m->kernels_desc, "%s, %s, %s, %s", m->k.conv3x3.name,
+             m->k.dwconv3x3.name, m->k.pwconv.name, m->k.gavgpool.name);
+    *out = m;
+    return ORC_OK;
+}
+
+orc_status orc_model_open_weights(const orc_weights *w, const orc_model_options *opt,
+                                  orc_model **out, orc_error *err)
+{
+    if (w == NULL)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "orc_model_open: NULL weights");
+    const orc_weights_info *info = orc_weights_get_info(w);
+    orc_layer *layers = calloc(info->layer_count ? info->layer_count : 1, sizeof *layers);
+    if (layers == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "out of memory for the layer list");
+    for (uint32_t i = 0; i < info->layer_count; i++)
+        layers[i] = *orc_weights_layer(w, i);
+    orc_status st = orc_model_open_layers(info, layers, opt, out, err);
+    free(layers);
+    return st;
+}
+
+orc_status orc_model_open(const char *weights_path, const orc_model_options *opt,
+                          orc_model **out, orc_error *err)
+{
+    orc_weights *w = NULL;
+    orc_status st = orc_weights_open(weights_path, &w, err);
+    if (st != ORC_OK)
+        return st;
+    st = orc_model_open_weights(w, opt, out, err);
+    if (st != ORC_OK)
+        orc_error_prefix(err, "%s", weights_path);
+    orc_weights_close(w);
+    return st;
+}
+
+void orc_model_close(orc_model *m)
+{
+    if (m == NULL)
+        return;
+    orc_threadpool_close(m->pool);
+    free(m->act_mem);
+    free(m->packed_mem);
+    free(m->steps);
+    free(m);
+}
+
+size_t orc_model_input_size(const orc_model *m) { return m->input_size; }
+size_t orc_model_input_channels(const orc_model *m) { return m->input_channels; }
+size_t orc_model_feature_dim(const orc_model *m) { return m->feature_dim; }
+size_t orc_model_threads(const orc_model *m) { return m->threads; }
+size_t orc_model_batch_capacity(const orc_model *m) { return m->batch_capacity; }
+const char *orc_model_kernels_description(const orc_model *m) { return m->kernels_desc; }
+
+/* ---- run -------------------------------------------------------------------------------- */
+
+typedef struct run_ctx {
+    orc_model *m;
+    const uint8_t *u8;   /* one of the two inputs */
+    const float *f32;
+    float *features;
+    size_t image;        /* SPLIT: the image being computed */
+    size_t step;         /* SPLIT: the layer being computed */
+    size_t images_begin, images_count; /* IMAGES: the images computed one per thread */
+} run_ctx;
+
+static float *buffer(const orc_model *m, size_t slot, int b)
+{
+    return m->act_mem + (slot * m->nbuf + (size_t)b) * m->buf_floats;
+}
+
+static void preprocess(const run_ctx *r, size_t slot, size_t image, size_t t, size_t nt)
+{
+    const orc_model *m = r->m;
+    size_t row = m->input_size * m->input_channels, begin, end;
+    orc_split_range(m->input_size, t, nt, &begin, &end);
+    float *dst = buffer(m, slot, 0);
+    const float scale = m->pre_scale, offset = m->pre_offset;
+    size_t base = image * m->input_size * row;
+    if (r->u8 != NULL) {
+        for (size_t i = begin * row; i < end * row; i++)
+            dst[i] = (float)r->u8[base + i] * scale + offset;
+    } else {
+        for (size_t i = begin * row; i < end * row; i++)
+            dst[i] = r->f32[base + i] * scale + offset;
+    }
+}
+
+static void run_step(const orc_model *m, size_t slot, size_t i, size_t t, size_t nt)
+{
+    const step *s = &m->steps[i];
+    const float *in = buffer(m, slot, s->in_buf);
+    float *out = buffer(m, slot, s->out_buf);
+    size_t begin, end;
+    switch (s->kind) {
+    case ORC_LAYER_CONV3X3: {
+        orc_f32_conv3x3_args a = {
+            .input = in, .input_height = s->in_h, .input_width = s->in_w,
+            .input_channels = s->cin, .input_row_stride = s->in_w * s->cin,
+            .input_pixel_stride = s->cin, .output = out, .output_width = s->out_w,
+            .output_channels = s->cout, .output_row_stride = s->out_w * s->cout,
+            .output_pixel_stride = s->cout, .stride = s->stride, .pad_top = s->pad_top,
+            .pad_left = s->pad_left, .packed = s->packed, .output_min = s->out_min,
+            .output_max = s->out_max};
+        orc_split_range(s->out_h, t, nt, &begin, &end);
+        if (begin < end)
+            m->k.conv3x3.run(&a, begin, end);
+        break;
+    }
+    case ORC_LAYER_DWCONV3X3: {
+        orc_f32_dwconv3x3_args a = {
+            .input = in, .input_height = s->in_h, .input_width = s->in_w, .channels = s->cin,
+            .input_row_stride = s->in_w * s->cin, .input_pixel_stride = s->cin, .output = out,
+            .output_width = s->out_w, .output_row_stride = s->out_w * s->cout,
+            .output_pixel_stride = s->cout, .stride = s->stride, .pad_top = s->pad_top,
+            .pad_left = s->pad_left, .packed = s->packed, .output_min = s->out_min,
+            .output_max = s->out_max};
+        orc_split_range(s->out_h, t, nt, &begin, &end);
+        if (begin < end)
+            m->k.dwconv3x3.run(&a, begin, end);
+        break;
+    }
+    case ORC_LAYER_CONV1X1: {
+        orc_f32_pwconv_args a = {
+            .input_channels = s->cin, .output_channels = s->cout, .input = in,
+            .input_stride = s->cin, .packed = s->packed,
+            .residual = s->res_buf >= 0 ? buffer(m, slot, s->res_buf) : NULL,
+            .residual_stride = s->cout, .output = out, .output_stride = s->cout,
+            .output_min = s->out_min, .output_max = s->out_max};
+        orc_split_range(s->out_h * s->out_w, t, nt, &begin, &end);
+        if (begin < end)
+            m->k.pwconv.run(&a, begin, end);
+        break;
+    }
+    }
+}
+
+static void pool_features(const run_ctx *r, size_t slot, size_t image, size_t t, size_t nt)
+{
+    const orc_model *m = r->m;
+    orc_f32_gavgpool_args a = {.pixels = m->last_pixels, .channels = m->feature_dim,
+                               .input = buffer(m, slot, m->last_buf),
+                               .input_stride = m->feature_dim,
+                               .output = r->features + image * m->feature_dim};
+    size_t begin, end;
+    orc_split_range(m->feature_dim, t, nt, &begin, &end);
+    if (begin < end)
+        m->k.gavgpool.run(&a, begin, end);
+}
+
+static void task_images(void *ctx, size_t t, size_t nt)
+{
+    const run_ctx *r = ctx;
+    size_t begin, end;
+    orc_split_range(r->images_count, t, nt, &begin, &end);
+    for (size_t i = r->images_begin + begin; i < r->images_begin + end; i++) {
+        preprocess(r, t, i, 0, 1);
+        for (size_t s = 0; s < r->m->nsteps; s++)
+            run_step(r->m, t, s, 0, 1);
+        pool_features(r, t, i, 0, 1);
+    }
+}
+
+static void task_preprocess(void *ctx, size_t t, size_t nt)
+{
+    const run_ctx *r = ctx;
+    preprocess(r, 0, r->image, t, nt);
+}
+
+static void task_step(void *ctx, size_t t, size_t nt)
+{
+    const run_ctx *r = ctx;
+    run_step(r->m, 0, r->step, t, nt);
+}
+
+static void task_pool(void *ctx, size_t t, size_t nt)
+{
+    const run_ctx *r = ctx;
+    pool_features(r, 0, r->image, t, nt);
+}
+
+static orc_status run(orc_model *m, const uint8_t *u8, const float *f32, size_t batch,
+                      float *features, orc_error *err)
+{
+    if (m == NULL || (u8 == NULL && f32 == NULL) || features == NULL)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "orc_model_run: NULL argument");
+    if (batch < 1 || batch > m->batch_capacity)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
+                             "batch of %zu images is outside 1..%zu (the model's capacity)",
+                             batch, m->batch_capacity);
+    run_ctx r = {.m = m, .u8 = u8, .f32 = f32, .features = features};
+    size_t nt = m->threads, in_flight = 0;
+    if (m->parallelism == ORC_MODEL_IMAGES)
+        in_flight = batch;
+    else if (m->parallelism == ORC_MODEL_AUTO)
+        in_flight = batch / nt * nt;
+    if (in_flight > 0) {
+        r.images_begin = 0;
+        r.images_count = in_flight;
+        orc_threadpool_run(m->pool, task_images, &r);
+    }
+    for (size_t i = in_flight; i < batch; i++) {
+        r.image = i;
+        orc_threadpool_run(m->pool, task_preprocess, &r);
+        for (size_t s = 0; s < m->nsteps; s++) {
+            r.step = s;
+            orc_threadpool_run(m->pool, task_step, &r);
+        }
+        orc_threadpool_run(m->pool, task_pool, &r);
+    }
+    return ORC_OK;
+}
+
+orc_status orc_model_run(orc_model *m, const uint8_t *images, size_t batch, float *features,
+                         orc_error *err)
+{
+    return run(m, images, NULL, batch, features, err);
+}
+
+orc_status orc_model_run_f32(orc_model *m, const float *images, size_t batch, float *features,
+                             orc_error *err)
+{
+    return run(m, NULL, images, batch, features, err);
+}
