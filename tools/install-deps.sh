@@ -5,7 +5,7 @@ set -eu
 TEST=0; [ "${1:-}" = "--test" ] && TEST=1
 BUILD_PKGS="build-essential pkg-config libstb-dev libcurl4-openssl-dev libssl-dev libzstd-dev check libhdf5-dev"
 # test-only: numpy/h5py reference model, LAPACK oracle for PCA, the S3 server, node for Parquet readers
-TEST_PKGS="python3 python3-numpy python3-h5py liblapacke-dev nodejs npm curl"
+TEST_PKGS="python3 python3-numpy python3-h5py python3-sklearn liblapacke-dev nodejs npm curl"
 want="$BUILD_PKGS"; [ $TEST = 1 ] && want="$want $TEST_PKGS"
 missing=""
 for p in $want; do
