@@ -94,7 +94,7 @@ $(BUILD)/orchard: $(BUILD)/obj/src/main.o $(LIB)
 
 # the converter: tools/orchard-convert.c plus tools/convert/*.c, with libhdf5
 CONVERT_SRCS := $(wildcard tools/orchard-convert.c tools/convert/*.c)
-$(BUILD)/orchard-convert: $(CONVERT_SRCS) $(LIB)
+$(BUILD)/orchard-convert: $(CONVERT_SRCS) $(wildcard tools/convert/*.h) src/weights.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(HDF5_CFLAGS) -o $@ $(CONVERT_SRCS) $(LIB) $(HDF5_LIBS) $(LDLIBS_ALL)
 
