@@ -9,6 +9,8 @@ TEST_PKGS="python3 python3-numpy python3-h5py python3-sklearn liblapacke-dev nod
 want="$BUILD_PKGS"; [ $TEST = 1 ] && want="$want $TEST_PKGS"
 missing=""
 for p in $want; do
+    # node/npm may come from another packaging (e.g. nodesource's nodejs bundles npm)
+    case $p in nodejs) command -v node >/dev/null && continue ;; npm) command -v npm >/dev/null && continue ;; esac
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
 if [ -n "$missing" ]; then
