@@ -110,7 +110,7 @@ $(BUILD)/bench_%: bench/bench_%.c $(LIB)
 WEIGHTS := weights/mobilenet_v2_1.0_224.orw
 H5 := $(ORCHARD_SHARED)/weights/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5
 weights: $(WEIGHTS)
-$(WEIGHTS): $(BUILD)/orchard-convert
+$(WEIGHTS): $(BUILD)/orchard-convert $(wildcard $(H5))
 	tools/fetch-weights.sh "$(H5)" "$@" $(BUILD)/orchard-convert
 
 # ---- tests ----------------------------------------------------------------------------------
