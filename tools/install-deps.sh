@@ -19,3 +19,9 @@ if [ -n "$missing" ]; then
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
+
+# the three Parquet readers of tests/it-parquet.sh, pinned by tests/parquet/package-lock.json
+if [ $TEST = 1 ] && [ ! -d "$(dirname "$0")/../tests/parquet/node_modules/@duckdb/node-api" ]; then
+    echo "install-deps: npm ci in tests/parquet"
+    (cd "$(dirname "$0")/../tests/parquet" && npm ci --no-audit --no-fund --loglevel=error)
+fi
