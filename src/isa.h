@@ -36,6 +36,12 @@ const char *orc_isa_name(orc_isa isa);
 orc_status orc_isa_parse(const char *name, orc_isa *out, orc_error *err);
 /* 1 if this build has the variant and this CPU can execute it */
 int orc_isa_supported(orc_isa isa);
+/* `requested`: a name for orc_isa_parse() given by `source` (e.g. "--isa"), or NULL/"" to
+ * use the environment variable ORCHARD_ISA, or when that is unset too orc_isa_best().
+ * ORC_ERR_INVALID_ARGUMENT for an unknown name, ORC_ERR_UNSUPPORTED for an ISA this CPU or
+ * build lacks; the message names the source. */
+orc_status orc_isa_choose(const char *requested, const char *source, orc_isa *out,
+                          orc_error *err);
 /* the widest supported ISA */
 orc_isa orc_isa_best(void);
 /* 1 if a variant of ISA `variant` may be used when at most `limit` is allowed
