@@ -1,0 +1,48 @@
+/* pca_internal.h -- what the PCA files (pca.c, pca_eigen.c, pca_model.c) share and nobody else
+ * uses: the kernel choice, a fork-join parallel loop, checksums and little-endian helpers. */
+#ifndef ORC_PCA_INTERNAL_H
+#define ORC_PCA_INTERNAL_H
+
+#include "f64-gemm/f64-gemm.h"
+#include "f64-rot/f64-rot.h"
+#include "orchard.h"
+#include "pca.h"
+
+typedef struct orc_pca_kernels {
+    orc_f64_gemm_fn gemm;
+    orc_f64_rot_fn rot;
+    const char *isa; /* "scalar", "avx2", "avx512" */
+} orc_pca_kernels;
+
+/* The widest variants this CPU runs; ORCHARD_ISA=scalar|avx2|avx512 caps the choice (a wider
+ * one than the CPU has is ignored). Decided once; thread-safe. */
+const orc_pca_kernels *orc_pca_kernels_get(void);
+
+/* 0 -> online CPUs (at least 1), capped at 64 */
+uint32_t orc_pca_threads(uint32_t requested);
+
+/* Run fn(ctx, task, worker) for task = 0..tasks-1 on `threads` workers (the caller is worker
+ * 0). Tasks are taken in order from a shared counter; each task must write only its own
+ * outputs, so results do not depend on the number of threads. If a thread cannot be started
+ * the remaining workers (at least the caller) take its share: every task always runs once. */
+void orc_pca_parallel(uint32_t threads, size_t tasks,
+                      void (*fn)(void *ctx, size_t task, uint32_t worker), void *ctx);
+
+/* FNV-1a 64 over bytes, continuing from h (start with ORC_FNV64_OFFSET) */
+#define ORC_FNV64_OFFSET 0xcbf29ce484222325ULL
+uint64_t orc_pca_fnv64(uint64_t h, const void *data, size_t size);
+
+/* the model behind orc_pca_model (pca.c builds it, pca_model.c saves and loads it) */
+struct orc_pca_model {
+    orc_pca_model_info info;
+    double *mean, *scale, *eigenvalues, *ratio, *cumulative, *components; /* owned */
+    double *ct; /* [dim][k] components transposed, for the projection */
+};
+/* a model with zeroed arrays for dimension d and k components */
+orc_status orc_pca_model_alloc(uint32_t d, uint32_t k, orc_pca_model **out, orc_error *err);
+/* derive ct from components (after fit or load) */
+void orc_pca_model_finish(orc_pca_model *m);
+/* smallest k whose cumulative ratio is strictly above target (d if none) */
+uint32_t orc_pca_choose_k(const double *cumulative, uint32_t d, double target);
+
+#endif
