@@ -22,6 +22,10 @@
 #include <zstd.h>
 
 #define MAX_FOOTER_BYTES ((uint32_t)256 << 20)
+/* Reader limits (row counts cannot be bounded by bytes: RLE stores a million nulls in a few
+ * bytes), so that a corrupt count is refused instead of allocating gigabytes. */
+#define MAX_ROWS_PER_GROUP ((int64_t)1 << 26)
+#define MAX_PAGE_VALUES ((int32_t)1 << 26)
 
 typedef struct schema_el {
     int type, type_length, repetition, num_children, converted, logical;
@@ -399,6 +403,11 @@ static orc_status parse_footer(orc_parquet_reader *r, const uint8_t *buf, size_t
             st = ferr(r, err, "row group %u has no columns or a bad row count", g);
             goto out;
         }
+        if (rg->num_rows > MAX_ROWS_PER_GROUP) {
+            st = ferr(r, err, "row group %u has %lld rows, more than this reader's limit of %lld",
+                      g, (long long)rg->num_rows, (long long)MAX_ROWS_PER_GROUP);
+            goto out;
+        }
         total += rg->num_rows;
         for (size_t k = 0; k < r->nleaves; k++) {
             chunk_info *c = &rg->chunks[k];
@@ -502,11 +511,19 @@ static int grow_scratch(chunk_state *s, size_t n)
     if (r2 == NULL)
         return 0;
     s->rep = r2;
+    s->level_cap = n;
+    return 1;
+}
+
+static int grow_indices(chunk_state *s, size_t n)
+{
+    if (n <= s->idx_cap)
+        return 1;
     uint32_t *ix = realloc(s->idx, n * sizeof *ix);
     if (ix == NULL)
         return 0;
     s->idx = ix;
-    s->level_cap = n;
+    s->idx_cap = n;
     return 1;
 }
 
@@ -583,6 +600,8 @@ static int decode_values(chunk_state *s, size_t nv, int encoding, const uint8_t 
                 return 0;
             }
             int bw = *vp++;
+            if (!grow_indices(s, present))
+                return 0;
             if (bw > 32 || orc_rle_decode_u32(vp, (size_t)(vend - vp), bw, s->idx, present,
                                               s->dict_count ? s->dict_count - 1 : 0) < 0 ||
                 s->dict_count == 0) {
@@ -615,7 +634,23 @@ static int decode_values(chunk_state *s, size_t nv, int encoding, const uint8_t 
             s->problem = "the first level of a column repeats";
             return 0;
         }
-        if (d == ci->max_def) {
+        if (d == ci->max_def && !dict && ci->spec.type == ORC_PARQUET_FLOAT_LIST) {
+            /* fast path: the run of present elements of this list, copied at once */
+            size_t j = k + 1;
+            while (j < nv && s->def[j] == ci->max_def && s->rep[j] != 0)
+                j++;
+            size_t bytes = (j - k) * 4;
+            if ((size_t)(vend - vp) < bytes) {
+                s->problem = "values truncated";
+                return 0;
+            }
+            orc_buf_append(&cd->data, vp, bytes);
+            vp += bytes;
+            cd->offsets[s->row] = cd->data.len / 4;
+            k = j - 1;
+            if (cd->data.failed)
+                return 0;
+        } else if (d == ci->max_def) {
             if (!take_value(s, dict, &vp, vend, &ix, s->row - 1))
                 return 0;
         } else if (ci->spec.type == ORC_PARQUET_FLOAT_LIST) {
@@ -700,6 +735,12 @@ static orc_status load_column(orc_parquet_reader *r, size_t col, orc_error *err)
         return orc_error_set(err, ORC_ERR_NO_MEMORY, "reading %s: no memory for a %zu-byte "
                              "column chunk", r->path, clen);
     orc_status st = read_at(r, chunk, clen, (uint64_t)start, err);
+    if (cd->offsets != NULL && c->total_uncompressed > 0) { /* one allocation, not doublings */
+        uint64_t guess = (uint64_t)c->total_uncompressed;
+        uint64_t bound = (uint64_t)clen * 16 + 4096;
+        orc_buf_reserve(&cd->data, (size_t)(guess < bound ? guess : bound));
+        cd->data.failed = 0; /* only a hint */
+    }
     chunk_state s = {.r = r, .ci = ci, .cd = cd, .rows = rows};
     int64_t levels_seen = 0;
     size_t pos = 0;
@@ -798,9 +839,10 @@ static orc_status load_column(orc_parquet_reader *r, size_t col, orc_error *err)
             }
             continue;
         }
-        if ((int64_t)nv > c->num_values - levels_seen) {
-            st = ferr(r, err, "column '%s': pages hold more values than the chunk's %lld",
-                      ci->spec.name, (long long)c->num_values);
+        if (nv > MAX_PAGE_VALUES || (int64_t)nv > c->num_values - levels_seen) {
+            st = ferr(r, err, "column '%s': a page of %d values (limit %d) or more values in "
+                      "the pages than the chunk's %lld", ci->spec.name, nv, MAX_PAGE_VALUES,
+                      (long long)c->num_values);
             break;
         }
         if (!grow_scratch(&s, (size_t)nv + 1)) {
