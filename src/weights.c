@@ -443,7 +443,7 @@ orc_status orc_weights_open(const char *path, orc_weights **out, orc_error *err)
     orc_weights *w = NULL;
     void *map = MAP_FAILED;
     size_t size = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a FIFO must not block us */
     if (fd < 0) {
         st = orc_error_set(err, ORC_ERR_IO, "cannot open weights file %s: %s; build it with "
                            "`make weights`", path, strerror(errno));

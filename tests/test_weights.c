@@ -391,6 +391,10 @@ START_TEST(test_not_a_file)
 {
     expect_error("/nonexistent/w.orw", ORC_ERR_IO, "make weights", NULL);
     expect_error(orc_test_tmpdir(), ORC_ERR_IO, "not a regular file", NULL);
+    char fifo[512];
+    snprintf(fifo, sizeof fifo, "%s/fifo.orw", orc_test_tmpdir());
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    expect_error(fifo, ORC_ERR_IO, "not a regular file", NULL); /* and does not hang */
     ck_assert_int_eq(orc_weights_open(NULL, NULL, NULL), ORC_ERR_INVALID_ARGUMENT);
     ck_assert_ptr_null(orc_weights_get_info(NULL));
     ck_assert_ptr_null(orc_weights_layer(NULL, 0));
