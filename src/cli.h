@@ -19,5 +19,6 @@ typedef struct orc_cli_command {
 extern int orc_cli_verbose; /* -v given before the subcommand (or ORCHARD_VERBOSE=1) */
 
 int orc_cli_s3(int argc, char **argv); /* cli_s3.c: ls, cp, mb, rm */
+int orc_cli_parquet(int argc, char **argv); /* cli_parquet.c: info, cat, ls */
 
 #endif

@@ -11,6 +11,7 @@ int orc_cli_verbose = 0;
 /* one line per subcommand; each is implemented in src/cli_<name>.c */
 static const orc_cli_command commands[] = {
     {"s3", "S3 by hand: ls, cp (local <-> s3), mb, rm", orc_cli_s3},
+    {"parquet", "look into Parquet files and datasets: info, cat (JSON lines), ls", orc_cli_parquet},
     {NULL, NULL, NULL}
 };
 

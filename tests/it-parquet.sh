@@ -5,7 +5,8 @@
 # paths, empty and null lists, nulls, a dictionary that falls back to PLAIN, zstd levels 1 and
 # 3 and uncompressed, plus NAME.expect.json from its generator; tests/parquet/check.mjs checks
 # schema, row count, row groups, codecs and every value with each reader.
-# Needs tests/parquet/node_modules (tools/install-deps.sh --test runs `npm ci` there).
+# Then tests/parquet/foreign.mjs: `orchard parquet cat` on files DuckDB writes, compared with
+# DuckDB's reading of them. Needs tests/parquet/node_modules (tools/install-deps.sh --test runs `npm ci` there).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${ORCHARD_BUILD:-build}
@@ -19,3 +20,7 @@ trap 'rm -rf "$tmp"' EXIT
 ORC_PARQUET_FIXTURES=$tmp CK_RUN_CASE=fixtures "$BUILD/tests/test_parquet" || exit 1
 ls "$tmp"/*.parquet >/dev/null 2>&1 || { echo "it-parquet: no fixtures written"; exit 1; }
 node tests/parquet/check.mjs "$tmp" || exit 1
+# the other way round: our reader on DuckDB's files, every value equal to DuckDB's own reading;
+# what we do not support (snappy, DELTA encodings of DuckDB's V2) refused with a message
+mkdir -p "$tmp/foreign"
+node tests/parquet/foreign.mjs "$tmp/foreign" "$BUILD/orchard" || exit 1

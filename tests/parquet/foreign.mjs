@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// foreign.mjs -- Orchard's reader on files written by another writer (DuckDB): every value that
+// `orchard parquet cat` prints must equal what DuckDB reads back from its own file; files
+// using what our reader does not support (snappy, DELTA encodings) must be refused with a
+// message, never read wrong.
+//
+//   node foreign.mjs DIR ORCHARD_BINARY
+//
+// Samples: path/label strings (label dictionary-encoded by DuckDB, some NULL), features
+// FLOAT[] (optional elements in DuckDB's schema; some lists NULL or empty), int32, int64 (some
+// NULL), double; zstd and uncompressed, row groups of 1000 rows, data pages v1 (and v2 where
+// DuckDB keeps PLAIN/dictionary encodings).
+import { execFileSync, spawnSync } from 'node:child_process';
+import path from 'node:path';
+
+const [dir, orchard] = process.argv.slice(2);
+if (!dir || !orchard) {
+  console.error('usage: node foreign.mjs DIR ORCHARD_BINARY');
+  process.exit(2);
+}
+const { DuckDBInstance } = await import('@duckdb/node-api');
+const inst = await DuckDBInstance.create(':memory:');
+const c = await inst.connect();
+await c.run('SET threads = 1');
+await c.run(`CREATE TABLE t AS
+  SELECT 'img/' || ['Apple', 'Pêche', '梨'][1 + i % 3] || '/' || i || '.jpg' AS path,
+         CASE WHEN i % 17 = 5 THEN NULL ELSE ['Banana', 'Apple', 'Cherry', 'Date'][1 + i % 4] END AS label,
+         CASE WHEN i % 23 = 7 THEN NULL
+              WHEN i % 11 = 2 THEN []::FLOAT[]
+              ELSE list_transform(range(1 + i % 9), x -> ((x * 0.37 - i / 1000.0) * (-1) ** x)::FLOAT) END AS features,
+         (i * 37 % 1000 - 500)::INTEGER AS width,
+         CASE WHEN i % 4 = 1 THEN NULL ELSE (i - 50) * 4000000011 END::BIGINT AS bytes,
+         i / 7.0 - 10.0 AS score
+  FROM range(3500) r(i)`);
+
+const samples = [
+  { name: 'duckdb-zstd.parquet', opts: 'COMPRESSION zstd, ROW_GROUP_SIZE 1000', ok: true },
+  { name: 'duckdb-uncompressed.parquet', opts: 'COMPRESSION uncompressed, ROW_GROUP_SIZE 1000', ok: true },
+  { name: 'duckdb-snappy.parquet', opts: 'COMPRESSION snappy', ok: false, refusal: /codec/ },
+  { name: 'duckdb-v2.parquet', opts: 'COMPRESSION zstd, PARQUET_VERSION V2', ok: null },
+];
+let failures = 0;
+const sqlFile = (f) => `'${f.replace(/'/g, "''")}'`;
+for (const s of samples) {
+  const f = path.resolve(dir, s.name);
+  await c.run(`COPY (SELECT * FROM t) TO ${sqlFile(f)} (FORMAT parquet, ${s.opts})`);
+  const encs = (await c.runAndReadAll(`SELECT DISTINCT encodings FROM parquet_metadata(${sqlFile(f)})`))
+    .getRowObjectsJS().map((r) => r.encodings).join(' | ');
+  const res = spawnSync(orchard, ['parquet', 'cat', f], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const supported = !/DELTA|BYTE_STREAM_SPLIT/.test(encs);
+  const mustRead = s.ok === true || (s.ok === null && supported);
+  if (!mustRead) {
+    if (res.status === 0) {
+      failures++;
+      console.log(`FAIL ${s.name}: read although it uses ${encs} / ${s.opts}`);
+    } else if (!/reading .*: /.test(res.stderr) || (s.refusal && !s.refusal.test(res.stderr))) {
+      failures++;
+      console.log(`FAIL ${s.name}: refused without a clear message: ${res.stderr.trim()}`);
+    } else {
+      console.log(`ok   ${s.name}: refused as it should (${res.stderr.trim().slice(0, 140)})`);
+    }
+    continue;
+  }
+  if (res.status !== 0) {
+    failures++;
+    console.log(`FAIL ${s.name} (encodings ${encs}): orchard parquet cat exit ${res.status}: ${res.stderr.trim()}`);
+    continue;
+  }
+  const ours = res.stdout.split('\n').filter((l) => l.length).map((l) => JSON.parse(l));
+  const rr = await c.runAndReadAll(`SELECT * EXCLUDE (file_row_number) FROM read_parquet(${sqlFile(f)}, file_row_number=true) ORDER BY file_row_number`);
+  const names = rr.columnNames();
+  const theirs = rr.getRowObjectsJS();
+  const problems = [];
+  if (ours.length !== theirs.length) problems.push(`rows: ours ${ours.length}, duckdb ${theirs.length}`);
+  for (let i = 0; i < Math.min(ours.length, theirs.length) && problems.length < 5; i++) {
+    for (const n of names) {
+      const a = ours[i][n], b = theirs[i][n];
+      let same;
+      if (b === null || b === undefined) same = a === null;
+      else if (Array.isArray(b)) same = Array.isArray(a) && a.length === b.length && a.every((x, k) => Object.is(Math.fround(x), b[k]));
+      else if (typeof b === 'bigint') same = typeof a === 'number' && BigInt(a) === b;
+      else same = Object.is(a, b);
+      if (!same) problems.push(`row ${i} ${n}: ours ${JSON.stringify(a)} duckdb ${typeof b === 'bigint' ? b : JSON.stringify(b)}`);
+    }
+  }
+  if (problems.length) {
+    failures++;
+    console.log(`FAIL ${s.name} (encodings ${encs})`);
+    for (const p of problems) console.log(`  - ${p}`);
+  } else {
+    console.log(`ok   ${s.name}: ${ours.length} rows x ${names.length} columns equal to DuckDB's (encodings ${encs})`);
+  }
+}
+console.log(`foreign.mjs: ${samples.length} DuckDB files, ${failures} failed`);
+process.exit(failures ? 1 : 0);
