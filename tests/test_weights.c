@@ -97,6 +97,18 @@ static void reseal(uint8_t *buf, int tensors)
     reseal_header(buf);
 }
 
+/* remove a file made in its own orc_test_tmpdir(), and that folder */
+static void discard(const char *path)
+{
+    if (strncmp(path, "/tmp/orchard-test-", 18) != 0 || strchr(path + 18, '/') == NULL)
+        return;
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", path);
+    unlink(path);
+    *strrchr(dir, '/') = '\0';
+    rmdir(dir);
+}
+
 /* open path, expect failure with code and every word in the message (and the path) */
 static void expect_error(const char *path, orc_status code, const char *w1, const char *w2)
 {
@@ -110,13 +122,7 @@ static void expect_error(const char *path, orc_status code, const char *w1, cons
     ck_assert_msg(strstr(err.msg, path) != NULL, "message does not name the file: %s", err.msg);
     ck_assert_msg(w1 == NULL || strstr(err.msg, w1) != NULL, "'%s' not in: %s", w1, err.msg);
     ck_assert_msg(w2 == NULL || strstr(err.msg, w2) != NULL, "'%s' not in: %s", w2, err.msg);
-    if (strncmp(path, "/tmp/orchard-test-", 18) == 0 && strchr(path + 18, '/') != NULL) {
-        char dir[512];
-        snprintf(dir, sizeof dir, "%s", path);
-        unlink(path);
-        *strrchr(dir, '/') = '\0';
-        rmdir(dir);
-    }
+    discard(path);
 }
 
 static const uint32_t mnv2_cout[52] = {
@@ -273,8 +279,10 @@ START_TEST(test_bit_flips)
     expect_error(save(buf, n, "pad.orw"), ORC_ERR_CHECKSUM, "padding", NULL);
     buf[off] = 0;
     orc_weights *w = NULL;
-    ck_assert_int_eq(orc_weights_open(save(buf, n, "restored.orw"), &w, NULL), ORC_OK);
+    const char *restored = save(buf, n, "restored.orw");
+    ck_assert_int_eq(orc_weights_open(restored, &w, NULL), ORC_OK);
     orc_weights_close(w);
+    discard(restored);
     free(buf);
 }
 END_TEST
@@ -313,6 +321,7 @@ START_TEST(test_random_bit_flips)
     orc_weights *w = NULL;
     ck_assert_int_eq(orc_weights_open(path, &w, NULL), ORC_OK);
     orc_weights_close(w);
+    discard(path);
     free(buf);
 }
 END_TEST
@@ -381,8 +390,10 @@ START_TEST(test_graph_and_numbers)
     put32(r + 48, ORC_LAYER_CONV1X1);
     reseal(buf, 1);
     orc_weights *w = NULL;
-    ck_assert_int_eq(orc_weights_open(save(buf, n, "ok.orw"), &w, NULL), ORC_OK);
+    const char *ok = save(buf, n, "ok.orw");
+    ck_assert_int_eq(orc_weights_open(ok, &w, NULL), ORC_OK);
     orc_weights_close(w);
+    discard(ok);
     free(buf);
 }
 END_TEST
@@ -390,7 +401,9 @@ END_TEST
 START_TEST(test_not_a_file)
 {
     expect_error("/nonexistent/w.orw", ORC_ERR_IO, "make weights", NULL);
-    expect_error(orc_test_tmpdir(), ORC_ERR_IO, "not a regular file", NULL);
+    const char *dir = orc_test_tmpdir();
+    expect_error(dir, ORC_ERR_IO, "not a regular file", NULL);
+    rmdir(dir);
     char fifo[512];
     snprintf(fifo, sizeof fifo, "%s/fifo.orw", orc_test_tmpdir());
     ck_assert_int_eq(mkfifo(fifo, 0600), 0);
@@ -475,6 +488,7 @@ START_TEST(test_write_round_trip)
     info.feature_dim = 17;
     ck_assert_int_eq(orc_weights_write(path, &info, layers, &err), ORC_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(err.msg, "feature dim"));
+    discard(path);
 }
 END_TEST
 
