@@ -304,7 +304,7 @@ static orc_status imds_fetch(orc_s3_auth *a, orc_error *err)
             wipe_free(tok);
         a->expires = exp ? parse_iso8601(exp) : 0;
         a->source = SRC_IMDS;
-        snprintf(a->source_desc, sizeof a->source_desc, "instance metadata (IMDSv2, role %s)", rolename);
+        snprintf(a->source_desc, sizeof a->source_desc, "instance metadata (IMDSv2, role %.80s)", rolename);
         ak = sk = tok = NULL;
         if (a->verbose)
             fprintf(stderr, "s3: credentials from %s, access key %s, expire %s\n", a->source_desc,
