@@ -677,6 +677,22 @@ START_TEST(test_corrupt_files_refused)
             errors += read_everything(bad, &e) != ORC_OK;
         }
         ck_assert_int_gt(errors, tries / 20);
+        /* random bursts: 1..8 random bytes, half of them aimed at the footer (Thrift) */
+        uint32_t seed = 0xC0FFEEu + (uint32_t)which;
+        size_t footer = (size_t)d[n - 8] | (size_t)d[n - 7] << 8 | (size_t)d[n - 6] << 16;
+        for (int it = 0; it < 300; it++) {
+            memcpy(m, d, n);
+            seed = seed * 1664525u + 1013904223u;
+            int k = 1 + (int)(seed >> 29);
+            for (int j = 0; j < k; j++) {
+                seed = seed * 1664525u + 1013904223u;
+                size_t pos = it % 2 ? n - 8 - footer + (seed >> 8) % footer : (seed >> 8) % n;
+                seed = seed * 1664525u + 1013904223u;
+                m[pos] = (uint8_t)(seed >> 24);
+            }
+            spit(bad, m, n);
+            (void)read_everything(bad, &e);
+        }
         free(m);
         free(d);
     }
