@@ -114,7 +114,7 @@ $(WEIGHTS): $(BUILD)/orchard-convert $(wildcard $(H5))
 	tools/fetch-weights.sh "$(H5)" "$@" $(BUILD)/orchard-convert
 
 # ---- tests ----------------------------------------------------------------------------------
-check: all $(WEIGHTS) $(TEST_BINS)
+check: all $(WEIGHTS) $(TEST_BINS) $(BENCH_BINS)
 	@tools/run-tests.sh $(BUILD)
 
 asan:

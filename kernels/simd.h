@@ -44,7 +44,8 @@ ORC_INLINE void orc_v_store_n(float *p, orc_v v, size_t n)
 #define ORC_VW 8
 typedef __m256 orc_v;
 /* 8 x -1 then 8 x 0: the mask for the first n lanes starts at index 8 - n */
-static const int32_t orc_v_mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+static const int32_t orc_v_mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
+                                             0,  0,  0,  0,  0,  0,  0,  0};
 ORC_INLINE orc_v orc_v_load(const float *p) { return _mm256_loadu_ps(p); }
 ORC_INLINE void orc_v_store(float *p, orc_v v) { _mm256_storeu_ps(p, v); }
 ORC_INLINE orc_v orc_v_set1(float x) { return _mm256_set1_ps(x); }

@@ -1,4 +1,5 @@
-/* conv3x3-avx2.c -- the first 3x3 convolution, AVX2 + FMA. The algorithm is kernels/conv3x3/conv3x3-simd.h. */
+/* conv3x3-avx2.c -- the first 3x3 convolution, AVX2 + FMA.
+ * The algorithm is kernels/conv3x3/conv3x3-simd.h. */
 #define ORC_SIMD_AVX2 1
 #include "conv3x3/conv3x3.h"
 

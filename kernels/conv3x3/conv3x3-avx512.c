@@ -1,4 +1,5 @@
-/* conv3x3-avx512.c -- the first 3x3 convolution, AVX-512F. The algorithm is kernels/conv3x3/conv3x3-simd.h. */
+/* conv3x3-avx512.c -- the first 3x3 convolution, AVX-512F.
+ * The algorithm is kernels/conv3x3/conv3x3-simd.h. */
 #define ORC_SIMD_AVX512 1
 #include "conv3x3/conv3x3.h"
 

@@ -1,4 +1,5 @@
-/* conv3x3-neon.c -- the first 3x3 convolution, AArch64 Advanced SIMD. The algorithm is kernels/conv3x3/conv3x3-simd.h. */
+/* conv3x3-neon.c -- the first 3x3 convolution, AArch64 Advanced SIMD.
+ * The algorithm is kernels/conv3x3/conv3x3-simd.h. */
 #define ORC_SIMD_NEON 1
 #include "conv3x3/conv3x3.h"
 

@@ -1,4 +1,5 @@
-/* dwconv3x3-avx2.c -- depthwise 3x3 convolution, AVX2 + FMA. The algorithm is kernels/dwconv3x3/dwconv3x3-simd.h. */
+/* dwconv3x3-avx2.c -- depthwise 3x3 convolution, AVX2 + FMA.
+ * The algorithm is kernels/dwconv3x3/dwconv3x3-simd.h. */
 #define ORC_SIMD_AVX2 1
 #include "dwconv3x3/dwconv3x3.h"
 

@@ -1,4 +1,5 @@
-/* dwconv3x3-avx512.c -- depthwise 3x3 convolution, AVX-512F. The algorithm is kernels/dwconv3x3/dwconv3x3-simd.h. */
+/* dwconv3x3-avx512.c -- depthwise 3x3 convolution, AVX-512F.
+ * The algorithm is kernels/dwconv3x3/dwconv3x3-simd.h. */
 #define ORC_SIMD_AVX512 1
 #include "dwconv3x3/dwconv3x3.h"
 

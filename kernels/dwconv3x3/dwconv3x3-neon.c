@@ -1,4 +1,5 @@
-/* dwconv3x3-neon.c -- depthwise 3x3 convolution, AArch64 Advanced SIMD. The algorithm is kernels/dwconv3x3/dwconv3x3-simd.h. */
+/* dwconv3x3-neon.c -- depthwise 3x3 convolution, AArch64 Advanced SIMD.
+ * The algorithm is kernels/dwconv3x3/dwconv3x3-simd.h. */
 #define ORC_SIMD_NEON 1
 #include "dwconv3x3/dwconv3x3.h"
 

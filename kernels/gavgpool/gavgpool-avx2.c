@@ -1,4 +1,5 @@
-/* gavgpool-avx2.c -- global average pooling, AVX2 + FMA. The algorithm is kernels/gavgpool/gavgpool-simd.h. */
+/* gavgpool-avx2.c -- global average pooling, AVX2 + FMA.
+ * The algorithm is kernels/gavgpool/gavgpool-simd.h. */
 #define ORC_SIMD_AVX2 1
 #include "gavgpool/gavgpool.h"
 

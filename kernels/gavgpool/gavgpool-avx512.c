@@ -1,4 +1,5 @@
-/* gavgpool-avx512.c -- global average pooling, AVX-512F. The algorithm is kernels/gavgpool/gavgpool-simd.h. */
+/* gavgpool-avx512.c -- global average pooling, AVX-512F.
+ * The algorithm is kernels/gavgpool/gavgpool-simd.h. */
 #define ORC_SIMD_AVX512 1
 #include "gavgpool/gavgpool.h"
 

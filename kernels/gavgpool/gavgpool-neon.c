@@ -1,4 +1,5 @@
-/* gavgpool-neon.c -- global average pooling, AArch64 Advanced SIMD. The algorithm is kernels/gavgpool/gavgpool-simd.h. */
+/* gavgpool-neon.c -- global average pooling, AArch64 Advanced SIMD.
+ * The algorithm is kernels/gavgpool/gavgpool-simd.h. */
 #define ORC_SIMD_NEON 1
 #include "gavgpool/gavgpool.h"
 
