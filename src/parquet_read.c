@@ -696,6 +696,31 @@ static int decode_levels(chunk_state *s, const uint8_t **p, const uint8_t *end, 
     return 1;
 }
 
+/* Bytes [from, from + n) of a column chunk that starts at file offset `start`. */
+typedef struct window {
+    uint64_t start;
+    orc_buf buf;
+    size_t from, len;
+} window;
+
+static orc_status window_get(orc_parquet_reader *r, window *w, size_t from, size_t n,
+                             orc_error *err)
+{
+    if (from >= w->from && from + n <= w->from + w->len && w->buf.data != NULL)
+        return ORC_OK;
+    w->buf.len = 0;
+    w->len = 0;
+    if (!orc_buf_reserve(&w->buf, n ? n : 1))
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "reading %s: no memory for %zu bytes",
+                             r->path, n);
+    orc_status st = read_at(r, w->buf.data, n, w->start + from, err);
+    if (st == ORC_OK) {
+        w->from = from;
+        w->len = n;
+    }
+    return st;
+}
+
 static orc_status load_column(orc_parquet_reader *r, size_t col, orc_error *err)
 {
     const col_info *ci = &r->cols[col];
@@ -730,11 +755,10 @@ static orc_status load_column(orc_parquet_reader *r, size_t col, orc_error *err)
                         ? c->dict_page_offset
                         : c->data_page_offset;
     size_t clen = (size_t)c->total_compressed;
-    uint8_t *chunk = malloc(clen ? clen : 1);
-    if (chunk == NULL)
-        return orc_error_set(err, ORC_ERR_NO_MEMORY, "reading %s: no memory for a %zu-byte "
-                             "column chunk", r->path, clen);
-    orc_status st = read_at(r, chunk, clen, (uint64_t)start, err);
+    /* the chunk is read page by page through a window: memory is the decoded column plus one
+     * page, not the whole compressed chunk besides */
+    window win = {.start = (uint64_t)start};
+    orc_status st = ORC_OK;
     if (cd->offsets != NULL && c->total_uncompressed > 0) { /* one allocation, not doublings */
         uint64_t guess = (uint64_t)c->total_uncompressed;
         uint64_t bound = (uint64_t)clen * 16 + 4096;
@@ -746,12 +770,19 @@ static orc_status load_column(orc_parquet_reader *r, size_t col, orc_error *err)
     size_t pos = 0;
     while (st == ORC_OK && pos < clen && (s.row < rows || levels_seen < c->num_values)) {
         orc_tc_reader t;
-        orc_tc_reader_init(&t, chunk + pos, clen - pos);
-        int16_t last = 0, id, l2;
+        int16_t last, id, l2;
         int type, t2;
-        int ptype = -1;
-        int32_t usize = -1, csize = -1, nv = -1, enc = -1, def_len = -1, rep_len = -1;
-        int is_compressed = 1;
+        int ptype;
+        int32_t usize, csize, nv, enc, def_len, rep_len;
+        int is_compressed;
+        size_t want = clen - pos < 65536 ? clen - pos : 65536;
+    parse_header: /* a header larger than the window (big statistics): retry with more */
+        if ((st = window_get(r, &win, pos, want, err)) != ORC_OK)
+            break;
+        orc_tc_reader_init(&t, win.buf.data + (pos - win.from), win.from + win.len - pos);
+        last = 0;
+        ptype = usize = csize = nv = enc = def_len = rep_len = -1;
+        is_compressed = 1;
         while (orc_tc_read_field(&t, &last, &id, &type)) {
             if (id == 1) ptype = orc_tc_read_field_i32(&t, type);
             else if (id == 2) usize = orc_tc_read_field_i32(&t, type);
@@ -770,18 +801,24 @@ static orc_status load_column(orc_parquet_reader *r, size_t col, orc_error *err)
                 }
             } else orc_tc_skip(&t, type);
         }
+        if (t.error != NULL && want < clen - pos && want < ((size_t)16 << 20)) {
+            want = clen - pos < want * 8 ? clen - pos : want * 8;
+            goto parse_header;
+        }
         if (t.error != NULL) {
             st = ferr(r, err, "column '%s': corrupt page header: %s", ci->spec.name, t.error);
             break;
         }
-        pos += orc_tc_reader_consumed(&t, chunk + pos);
+        pos += orc_tc_reader_consumed(&t, win.buf.data + (pos - win.from));
         if (csize < 0 || usize < 0 || (size_t)csize > clen - pos ||
             (size_t)usize > PQ_MAX_PAGE_BYTES) {
             st = ferr(r, err, "column '%s': page sizes %d/%d do not fit its chunk",
                       ci->spec.name, csize, usize);
             break;
         }
-        const uint8_t *payload = chunk + pos;
+        if ((st = window_get(r, &win, pos, (size_t)csize, err)) != ORC_OK)
+            break;
+        const uint8_t *payload = win.buf.data + (pos - win.from);
         pos += (size_t)csize;
         if (ptype == PQ_PAGE_INDEX)
             continue;
@@ -869,7 +906,7 @@ static orc_status load_column(orc_parquet_reader *r, size_t col, orc_error *err)
     if (st == ORC_OK && s.row != rows)
         st = ferr(r, err, "column '%s' holds %lld rows in row group %zu, the footer says %lld",
                   ci->spec.name, (long long)s.row, r->cur_rg, (long long)rows);
-    free(chunk);
+    orc_buf_free(&win.buf);
     free(s.dict_page);
     free(s.dict_off);
     free(s.def);
