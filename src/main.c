@@ -12,6 +12,7 @@ int orc_cli_verbose = 0;
 static const orc_cli_command commands[] = {
     {"s3", "S3 by hand: ls, cp (local <-> s3), mb, rm", orc_cli_s3},
     {"parquet", "look into Parquet files and datasets: info, cat (JSON lines), ls", orc_cli_parquet},
+    {"pca", "fit a PCA model on features, project features with it, show a model", orc_cli_pca},
     {NULL, NULL, NULL}
 };
 

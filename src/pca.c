@@ -19,7 +19,7 @@
 
 struct orc_pca_stats {
     uint32_t d;
-    uint32_t threads;
+    orc_threadpool *pool; /* NULL: fold on the caller's thread */
     uint64_t n;    /* rows folded into mean/m2 */
     double *mean;  /* [d] */
     double *m2;    /* [d][d], upper triangle valid */
@@ -41,7 +41,6 @@ orc_status orc_pca_stats_open(uint32_t dim, orc_pca_stats **out, orc_error *err)
     if (s == NULL)
         return orc_error_set(err, ORC_ERR_NO_MEMORY, "PCA statistics: out of memory");
     s->d = dim;
-    s->threads = 1;
     s->mean = calloc(dim, sizeof(double));
     s->m2 = calloc((size_t)dim * dim, sizeof(double));
     s->buf = malloc((size_t)ORC_PCA_BLOCK_ROWS * dim * sizeof(double));
@@ -67,13 +66,20 @@ void orc_pca_stats_close(orc_pca_stats *s)
     free(s->buf);
     free(s->buft);
     free(s->bmean);
+    orc_threadpool_close(s->pool);
     free(s);
 }
 
-void orc_pca_stats_set_threads(orc_pca_stats *s, uint32_t threads)
+orc_status orc_pca_stats_set_threads(orc_pca_stats *s, uint32_t threads, orc_error *err)
 {
-    if (s != NULL)
-        s->threads = orc_pca_threads(threads);
+    if (s == NULL)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "PCA statistics: NULL statistics");
+    threads = orc_pca_threads(threads);
+    orc_threadpool_close(s->pool);
+    s->pool = NULL;
+    if (threads > 1)
+        return orc_threadpool_open(threads, &s->pool, err);
+    return ORC_OK;
 }
 
 uint32_t orc_pca_stats_dim(const orc_pca_stats *s)
@@ -145,7 +151,7 @@ static void stats_flush(orc_pca_stats *s)
         }
     }
     band_job job = {s, m, orc_pca_kernels_get()->gemm};
-    orc_pca_parallel(s->threads, (d + ORC_PCA_BAND - 1) / ORC_PCA_BAND, band_task, &job);
+    orc_pca_parallel(s->pool, (d + ORC_PCA_BAND - 1) / ORC_PCA_BAND, band_task, &job);
     /* s->buf is free again: its first row holds delta */
     merge_moments(d, s->n, s->mean, s->m2, m, s->bmean, s->buf);
     s->n += m;

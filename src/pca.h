@@ -65,8 +65,9 @@ typedef struct orc_pca_stats orc_pca_stats;
 /* Empty statistics for dim-dimensional rows (1 <= dim <= 65536). */
 orc_status orc_pca_stats_open(uint32_t dim, orc_pca_stats **out, orc_error *err);
 void orc_pca_stats_close(orc_pca_stats *s);
-/* threads for folding blocks of rows (default 1; 0 = all online CPUs) */
-void orc_pca_stats_set_threads(orc_pca_stats *s, uint32_t threads);
+/* threads for folding blocks of rows (default 1; 0 = all online CPUs); the result does not
+ * depend on it */
+orc_status orc_pca_stats_set_threads(orc_pca_stats *s, uint32_t threads, orc_error *err);
 uint32_t orc_pca_stats_dim(const orc_pca_stats *s);
 /* rows folded in so far (buffered ones included) */
 uint64_t orc_pca_stats_count(const orc_pca_stats *s);

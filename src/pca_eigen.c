@@ -13,6 +13,7 @@
  * so they decouple and are dropped at the end.
  */
 #include "pca.h"
+#include "isa.h"
 #include "pca_internal.h"
 
 #include <math.h>
@@ -27,45 +28,31 @@
 static orc_pca_kernels kernels_chosen;
 static pthread_once_t kernels_once = PTHREAD_ONCE_INIT;
 
-static int isa_rank(const char *name)
+/* 1 if the variant named `name` may run under `limit` on this CPU */
+static int variant_fits(const char *name, orc_isa limit)
 {
-    if (strcmp(name, "avx512") == 0)
-        return 2;
-    if (strcmp(name, "avx2") == 0)
-        return 1;
-    return 0;
-}
-
-static int cpu_rank(void)
-{
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma"))
-        return 2;
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return 1;
-#endif
-    return 0;
+    orc_isa v;
+    return orc_isa_parse(name, &v, NULL) == ORC_OK && orc_isa_fits(v, limit) &&
+           orc_isa_supported(v);
 }
 
 static void kernels_choose(void)
 {
-    int limit = cpu_rank();
-    const char *env = getenv("ORCHARD_ISA");
-    if (env != NULL && env[0] != '\0' && strcmp(env, "auto") != 0 && isa_rank(env) < limit)
-        limit = isa_rank(env);
+    orc_isa limit;
+    if (orc_isa_choose(NULL, NULL, &limit, NULL) != ORC_OK)
+        limit = orc_isa_best();
     kernels_chosen.gemm = orc_f64_gemm__scalar;
     kernels_chosen.rot = orc_f64_rot__scalar;
     kernels_chosen.isa = "scalar";
 #define ORC_F64_GEMM_KERNEL(name, fn)                                                           \
-    if (isa_rank(name) <= limit) {                                                              \
+    if (variant_fits(name, limit)) {                                                            \
         kernels_chosen.gemm = fn;                                                               \
         kernels_chosen.isa = name;                                                              \
     }
 #include "f64-gemm/f64-gemm.inc"
 #undef ORC_F64_GEMM_KERNEL
 #define ORC_F64_ROT_KERNEL(name, fn)                                                            \
-    if (isa_rank(name) <= limit)                                                                 \
+    if (variant_fits(name, limit))                                                              \
         kernels_chosen.rot = fn;
 #include "f64-rot/f64-rot.inc"
 #undef ORC_F64_ROT_KERNEL
@@ -86,6 +73,9 @@ uint32_t orc_pca_threads(uint32_t requested)
     return requested > 64 ? 64 : requested;
 }
 
+/* Tasks are taken from a shared counter (their costs differ a lot: a V^T row block is ~10x a
+ * tile); each task writes only its own outputs with the same code whichever thread runs it,
+ * so the results do not depend on scheduling or on the number of threads. */
 typedef struct parallel_job {
     void (*fn)(void *ctx, size_t task, uint32_t worker);
     void *ctx;
@@ -93,49 +83,26 @@ typedef struct parallel_job {
     atomic_size_t next;
 } parallel_job;
 
-typedef struct parallel_worker {
-    parallel_job *job;
-    uint32_t id;
-} parallel_worker;
-
-static void parallel_drain(parallel_job *job, uint32_t id)
+static void parallel_drain(void *arg, size_t thread_index, size_t thread_count)
 {
+    parallel_job *job = arg;
+    (void)thread_count;
     for (;;) {
         size_t t = atomic_fetch_add(&job->next, 1);
         if (t >= job->tasks)
             return;
-        job->fn(job->ctx, t, id);
+        job->fn(job->ctx, t, (uint32_t)thread_index);
     }
 }
 
-static void *parallel_main(void *arg)
-{
-    parallel_worker *w = arg;
-    parallel_drain(w->job, w->id);
-    return NULL;
-}
-
-void orc_pca_parallel(uint32_t threads, size_t tasks,
+void orc_pca_parallel(orc_threadpool *pool, size_t tasks,
                       void (*fn)(void *ctx, size_t task, uint32_t worker), void *ctx)
 {
     parallel_job job = {fn, ctx, tasks, 0};
-    pthread_t tid[64];
-    parallel_worker workers[64];
-    uint32_t started = 0;
-    if (threads > 64)
-        threads = 64;
-    if ((size_t)threads > tasks)
-        threads = (uint32_t)tasks;
-    for (uint32_t i = 1; i < threads; i++) {
-        workers[started].job = &job;
-        workers[started].id = started + 1;
-        if (pthread_create(&tid[started], NULL, parallel_main, &workers[started]) != 0)
-            break;
-        started++;
-    }
-    parallel_drain(&job, 0);
-    for (uint32_t i = 0; i < started; i++)
-        pthread_join(tid[i], NULL);
+    if (pool == NULL || tasks <= 1)
+        parallel_drain(&job, 0, 1);
+    else
+        orc_threadpool_run(pool, parallel_drain, &job);
 }
 
 uint64_t orc_pca_fnv64(uint64_t h, const void *data, size_t size)
@@ -344,7 +311,7 @@ static size_t circle_slot(size_t nb, size_t round, size_t i)
     return 1 + (i - 1 + round) % (nb - 1);
 }
 
-static orc_status solve_blocked(block_solver *bs, uint32_t threads, double tol,
+static orc_status solve_blocked(block_solver *bs, orc_threadpool *pool, double tol,
                                 uint32_t max_sweeps, orc_pca_eigen_report *rep)
 {
     const size_t N = bs->N, nb = bs->nb, np = bs->npairs;
@@ -380,7 +347,7 @@ static orc_status solve_blocked(block_solver *bs, uint32_t threads, double tol,
                 bs->visit_hi[i] = !bs->diag_done[bs->blk_hi[i]];
                 bs->diag_done[bs->blk_lo[i]] = bs->diag_done[bs->blk_hi[i]] = 1;
             }
-            orc_pca_parallel(threads, np, task_subproblem, bs);
+            orc_pca_parallel(pool, np, task_subproblem, bs);
             size_t nt = 0;
             for (size_t p = 0; p < np; p++) {
                 sweep_rot += bs->rot_count[p];
@@ -397,7 +364,7 @@ static orc_status solve_blocked(block_solver *bs, uint32_t threads, double tol,
                         nt++;
                     }
             bs->ntasks = nt;
-            orc_pca_parallel(threads, nt, task_update, bs);
+            orc_pca_parallel(pool, nt, task_update, bs);
         }
         rep->rotations += sweep_rot;
         off2 = off_norm2(N, bs->a, &frob2);
@@ -506,6 +473,7 @@ orc_status orc_pca_eigen_solve(size_t n, const double *a, double *values, double
     double *VT = calloc(N * N, sizeof(double));
     eig_order *order = malloc(n * sizeof(eig_order));
     block_solver bs;
+    orc_threadpool *pool = NULL;
     memset(&bs, 0, sizeof bs);
     orc_status st = ORC_OK;
     if (A == NULL || VT == NULL || order == NULL) {
@@ -553,7 +521,9 @@ orc_status orc_pca_eigen_solve(size_t n, const double *a, double *values, double
                                n);
             goto done;
         }
-        st = solve_blocked(&bs, threads, tol, max_sweeps, &rep);
+        if (threads > 1 && (st = orc_threadpool_open(threads, &pool, err)) != ORC_OK)
+            goto done;
+        st = solve_blocked(&bs, pool, tol, max_sweeps, &rep);
     }
     if (st != ORC_OK) {
         st = orc_error_set(err, ORC_ERR_NUMERIC,
@@ -584,6 +554,7 @@ orc_status orc_pca_eigen_solve(size_t n, const double *a, double *values, double
 done:
     if (report != NULL)
         *report = rep;
+    orc_threadpool_close(pool);
     free(bs.blk_lo);
     free(bs.blk_hi);
     free(bs.diag_done);

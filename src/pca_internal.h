@@ -7,6 +7,7 @@
 #include "f64-rot/f64-rot.h"
 #include "orchard.h"
 #include "pca.h"
+#include "threadpool.h"
 
 typedef struct orc_pca_kernels {
     orc_f64_gemm_fn gemm;
@@ -14,18 +15,17 @@ typedef struct orc_pca_kernels {
     const char *isa; /* "scalar", "avx2", "avx512" */
 } orc_pca_kernels;
 
-/* The widest variants this CPU runs; ORCHARD_ISA=scalar|avx2|avx512 caps the choice (a wider
- * one than the CPU has is ignored). Decided once; thread-safe. */
+/* The widest variants that fit orc_isa_choose(NULL) (ORCHARD_ISA caps it; an unusable value
+ * falls back to the best this CPU has). Decided once; thread-safe. */
 const orc_pca_kernels *orc_pca_kernels_get(void);
 
 /* 0 -> online CPUs (at least 1), capped at 64 */
 uint32_t orc_pca_threads(uint32_t requested);
 
-/* Run fn(ctx, task, worker) for task = 0..tasks-1 on `threads` workers (the caller is worker
- * 0). Tasks are taken in order from a shared counter; each task must write only its own
- * outputs, so results do not depend on the number of threads. If a thread cannot be started
- * the remaining workers (at least the caller) take its share: every task always runs once. */
-void orc_pca_parallel(uint32_t threads, size_t tasks,
+/* Run fn(ctx, task, worker) for task = 0..tasks-1 on the pool's threads (inline when pool is
+ * NULL); worker < pool size. Tasks are taken in order from a shared counter; each task must
+ * write only its own outputs, so results do not depend on the number of threads. */
+void orc_pca_parallel(orc_threadpool *pool, size_t tasks,
                       void (*fn)(void *ctx, size_t task, uint32_t worker), void *ctx);
 
 /* FNV-1a 64 over bytes, continuing from h (start with ORC_FNV64_OFFSET) */

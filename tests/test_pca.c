@@ -429,7 +429,7 @@ START_TEST(test_stats_merge_partitions)
             if (hi > n)
                 hi = n;
             ck_assert_int_eq(orc_pca_stats_open((uint32_t)d, &p[i], NULL), ORC_OK);
-            orc_pca_stats_set_threads(p[i], (uint32_t)(1 + i % 2));
+            ck_assert_int_eq(orc_pca_stats_set_threads(p[i], (uint32_t)(1 + i % 2), NULL), ORC_OK);
             ck_assert_int_eq(orc_pca_stats_add(p[i], x + lo * d, hi - lo, d, NULL), ORC_OK);
             lo = hi;
         }
