@@ -762,6 +762,45 @@ orc_status orc_parquet_writer_open(const char *path, const orc_parquet_column *c
     return ORC_OK;
 }
 
+/* Length of the valid UTF-8 prefix of s[n] (== n when all of it is valid). */
+static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF) {
+            k = 1;
+            cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            k = 2;
+            cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            k = 3;
+            cp = c & 0x07;
+        } else {
+            return i;
+        }
+        if (n - i <= k)
+            return i;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return i;
+            cp = cp << 6 | (s[i + j] & 0x3F);
+        }
+        if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return i; /* overlong, out of range or a surrogate */
+        i += k + 1;
+    }
+    return i;
+}
+
 /* Check one value for column c; row is for the message. */
 static orc_status check_value(const orc_parquet_writer *w, const col_writer *c,
                               const orc_parquet_value *v, int64_t row, orc_error *err)
@@ -778,6 +817,12 @@ static orc_status check_value(const orc_parquet_writer *w, const col_writer *c,
             return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
                                  "writing %s: row %lld: column '%s': NULL string of length %zu",
                                  w->path, (long long)row, c->spec.name, v->str_len);
+        size_t ok = v->str ? utf8_valid_prefix((const unsigned char *)v->str, v->str_len) : 0;
+        if (v->str != NULL && ok != v->str_len)
+            return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
+                                 "writing %s: row %lld: column '%s' is a UTF-8 string but byte "
+                                 "%zu (0x%02x) of the value is not valid UTF-8", w->path,
+                                 (long long)row, c->spec.name, ok, (unsigned char)v->str[ok]);
         if (v->str_len > PQ_MAX_STRING_BYTES)
             return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
                                  "writing %s: row %lld: column '%s': string of %zu bytes is "

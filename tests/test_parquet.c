@@ -568,6 +568,19 @@ START_TEST(test_bad_values_refused)
     v[0].str_len = 2;
     v[1].is_null = 1;
     ck_assert_int_eq(orc_parquet_writer_append_row(w, v, &e), ORC_OK);
+    /* strings are UTF-8 (the String logical type): invalid bytes are refused, with where */
+    static const char *const bad_utf8[] = {"caf\xe9.jpg", "\xc0\xaf" "etc", "a\xed\xa0\x80" "b",
+                                           "trunc\xe6\xa2", "\xf5\x80\x80\x80"};
+    for (size_t k = 0; k < sizeof bad_utf8 / sizeof bad_utf8[0]; k++) {
+        v[0].str = bad_utf8[k];
+        v[0].str_len = strlen(bad_utf8[k]);
+        ck_assert_int_eq(orc_parquet_writer_append_row(w, v, &e), ORC_ERR_INVALID_ARGUMENT);
+        ck_assert_ptr_nonnull(strstr(e.msg, "not valid UTF-8"));
+    }
+    v[0].str = "caf\xc3\xa9 \xe6\xa2\xa8 \xf0\x9f\x8d\x93";
+    v[0].str_len = strlen(v[0].str);
+    ck_assert_int_eq(orc_parquet_writer_append_row(w, v, &e), ORC_OK);
+    ck_assert_int_eq(orc_parquet_writer_rows(w), 2);
     /* a refused batch appends nothing */
     orc_parquet_batch_column b[2] = {{0}};
     const char *strs[2] = {"fine", NULL};
@@ -575,8 +588,8 @@ START_TEST(test_bad_values_refused)
     b[0].str = strs;
     b[1].i32 = n;
     ck_assert_int_eq(orc_parquet_writer_append_batch(w, 2, b, &e), ORC_ERR_INVALID_ARGUMENT);
-    ck_assert_ptr_nonnull(strstr(e.msg, "row 2"));
-    ck_assert_int_eq(orc_parquet_writer_rows(w), 1);
+    ck_assert_ptr_nonnull(strstr(e.msg, "row 3"));
+    ck_assert_int_eq(orc_parquet_writer_rows(w), 2);
     /* the final name does not exist before close; the hidden temp file does */
     struct stat sb;
     ck_assert_int_ne(stat(path, &sb), 0);
