@@ -13,6 +13,9 @@
 // Checked per reader: column names and types (and nullability where the reader shows it), row
 // count, row-group count, codec of every column chunk, and every value: strings exactly, floats
 // bit for bit as float32 (-0 included), doubles exactly, int64 as BigInt, nulls vs empty lists.
+// With hyparquet, which decodes them, also the statistics of every column chunk: min/max
+// recomputed from the expectation (UTF-8 byte order for strings, -0/+0 for zero bounds, absent
+// past 1024-byte strings) and null_count (absent on lists).
 // Exit status 0 when every reader passes every file; 1 otherwise (each problem is printed).
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -73,6 +76,8 @@ async function readHyparquet(file) {
     numRows: Number(md.num_rows), numRowGroups: md.row_groups.length,
     codecs: md.row_groups.flatMap((rg) => rg.columns.map((col) => col.meta_data.codec)),
     rows: objs.map((o) => names.map((n) => o[n])),
+    rgRows: md.row_groups.map((rg) => Number(rg.num_rows)),
+    stats: md.row_groups.map((rg) => rg.columns.map((col) => col.meta_data.statistics)),
   };
 }
 
@@ -102,6 +107,49 @@ async function readParquetWasm(file) {
     nullable: fields.map((f) => f.nullable),
     numRows: Number(md.fileMetadata().numRows()), numRowGroups: md.numRowGroups(), codecs,
   };
+}
+
+// ---------- statistics: recompute them from the expectation, per row group ----------
+const utf8 = (x) => Buffer.from(x, 'utf8');
+function expectedStats(col, values) {
+  const present = values.filter((v) => v !== null);
+  const st = { nulls: values.length - present.length, min: undefined, max: undefined };
+  let flat = present;
+  if (col.type === 'float_list') { flat = present.flat().map(Math.fround); st.nulls = undefined; }
+  if (col.type === 'int64') flat = flat.map((x) => BigInt(x));
+  if (col.type === 'string' || col.type === 'string_dict') {
+    if (flat.some((x) => utf8(x).length > 1024)) return st; // the writer omits long min/max
+    for (const x of flat) {
+      if (st.min === undefined || Buffer.compare(utf8(x), utf8(st.min)) < 0) st.min = x;
+      if (st.max === undefined || Buffer.compare(utf8(x), utf8(st.max)) > 0) st.max = x;
+    }
+    return st;
+  }
+  for (const x of flat) {
+    if (st.min === undefined || x < st.min) st.min = x;
+    if (st.max === undefined || x > st.max) st.max = x;
+  }
+  if (st.min === 0) st.min = -0; // the spec: a zero min is written -0.0, a zero max +0.0
+  if (st.max === 0) st.max = 0;
+  return st;
+}
+
+function compareStats(exp, r, problems) {
+  let row = 0;
+  r.rgRows.forEach((n, g) => {
+    exp.columns.forEach((col, k) => {
+      const want = expectedStats(col, exp.data.slice(row, row + n).map((d) => d[k]));
+      const got = r.stats[g][k] || {};
+      const gotMin = got.min_value, gotMax = got.max_value;
+      const same = (a, b) => (typeof a === 'bigint' || typeof b === 'bigint' ? a === b : Object.is(a, b));
+      if (!same(gotMin, want.min) || !same(gotMax, want.max)) {
+        problems.push(`row group ${g} column ${col.name}: min/max ${show(gotMin)}/${show(gotMax)}, want ${show(want.min)}/${show(want.max)}`);
+      }
+      const nulls = got.null_count === undefined ? undefined : Number(got.null_count);
+      if (nulls !== want.nulls) problems.push(`row group ${g} column ${col.name}: null_count ${nulls}, want ${want.nulls}`);
+    });
+    row += n;
+  });
 }
 
 // ---------- comparison ----------
@@ -188,6 +236,12 @@ for (const ef of files) {
         }
       }
       if (valueProblems > 5) problems.push(`... ${valueProblems - 5} more value differences`);
+      if (r.stats) {
+        const sp = [];
+        compareStats(exp, r, sp);
+        problems.push(...sp.slice(0, 5));
+        if (sp.length > 5) problems.push(`... ${sp.length - 5} more statistics differences`);
+      }
     }
     if (problems.length) {
       failures++;
