@@ -1,7 +1,7 @@
 /* test_model.c -- the whole forward pass on random MobileNetV2-shaped weights: against a naive
  * double-precision oracle written here from the Keras semantics, bitwise identity across
- * thread counts 1/2/3, batch sizes 1/5/32 and parallel modes, uint8 vs float input, and the
- * exact errors for bad graphs and bad calls. */
+ * thread counts 1/2/3, batch sizes 1/5/32 and parallel modes (both for every ISA the CPU
+ * has), uint8 vs float input, and the exact errors for bad graphs and bad calls. */
 #include "check_main.h"
 #include "model.h"
 
@@ -185,11 +185,29 @@ static uint8_t *random_images(size_t count, size_t size)
     return img;
 }
 
+/* the ISA the tests open models with; the oracle and identity tests loop over every ISA this
+ * CPU supports (a variant the CPU lacks is reported as skipped) */
+static orc_isa test_isa = ORC_ISA_SCALAR;
+
+static int next_isa(int isa)
+{
+    for (isa++; isa < ORC_ISA_COUNT; isa++) {
+        if (orc_isa_supported((orc_isa)isa))
+            return isa;
+        if ((isa == ORC_ISA_NEON) == (ORC_ARCH_AARCH64 != 0))
+            fprintf(stderr, "test_model: skipping ISA %s: this CPU/build lacks it\n",
+                    orc_isa_name((orc_isa)isa));
+    }
+    return isa;
+}
+#define FOR_EACH_ISA(isa) for (int isa = ORC_ISA_SCALAR; isa < ORC_ISA_COUNT; isa = next_isa(isa))
+
 static orc_model *open_model(const net *n, size_t threads, size_t batch,
                              orc_model_parallelism mode)
 {
     orc_model_options o;
     orc_model_options_default(&o);
+    o.isa = test_isa;
     o.threads = threads;
     o.batch_capacity = batch;
     o.parallelism = mode;
@@ -207,25 +225,32 @@ static void compare_oracle(double alpha, uint32_t size, size_t images)
     size_t fd = n.info.feature_dim;
     uint8_t *img = random_images(images, size);
     float *feat = malloc(images * fd * sizeof *feat);
-    double *ref = malloc(fd * sizeof *ref);
-    orc_model *m = open_model(&n, 2, images, ORC_MODEL_AUTO);
-    orc_error err;
-    ck_assert_int_eq(orc_model_run(m, img, images, feat, &err), ORC_OK);
-    double max_err = 0, max_ref = 0;
+    double *ref = malloc(images * fd * sizeof *ref);
+    double max_ref = 0;
     for (size_t i = 0; i < images; i++) {
-        oracle(&n, img + i * size * size * 3, ref);
-        for (size_t k = 0; k < fd; k++) {
-            double e = fabs(feat[i * fd + k] - ref[k]);
-            max_err = e > max_err ? e : max_err;
-            max_ref = fabs(ref[k]) > max_ref ? fabs(ref[k]) : max_ref;
-        }
+        oracle(&n, img + i * size * size * 3, ref + i * fd);
+        for (size_t k = 0; k < fd; k++)
+            max_ref = fabs(ref[i * fd + k]) > max_ref ? fabs(ref[i * fd + k]) : max_ref;
     }
-    fprintf(stderr, "test_model: alpha %.2f input %u: max |float - double| %.3g (largest feature "
-                    "%.3g)\n", alpha, size, max_err, max_ref);
     ck_assert_msg(max_ref > 0.1, "degenerate random network (features all ~0)");
-    ck_assert_msg(max_err <= 1e-5 * (1.0 + max_ref), "max error %.3g vs largest feature %.3g",
-                  max_err, max_ref);
-    orc_model_close(m);
+    FOR_EACH_ISA(isa) {
+        test_isa = (orc_isa)isa;
+        orc_model *m = open_model(&n, 2, images, ORC_MODEL_AUTO);
+        orc_error err;
+        ck_assert_int_eq(orc_model_run(m, img, images, feat, &err), ORC_OK);
+        double max_err = 0;
+        for (size_t i = 0; i < images * fd; i++) {
+            double e = fabs(feat[i] - ref[i]);
+            max_err = e > max_err ? e : max_err;
+        }
+        fprintf(stderr, "test_model: alpha %.2f input %u isa %s: max |float - double| %.3g "
+                        "(largest feature %.3g)\n", alpha, size, orc_isa_name(test_isa), max_err,
+                max_ref);
+        ck_assert_msg(max_err <= 1e-5 * (1.0 + max_ref), "isa %s: max error %.3g vs largest "
+                      "feature %.3g", orc_isa_name(test_isa), max_err, max_ref);
+        orc_model_close(m);
+    }
+    test_isa = ORC_ISA_SCALAR;
     free(img); free(feat); free(ref);
     free_net(&n);
 }
@@ -243,7 +268,8 @@ START_TEST(test_oracle_full_size)
 }
 END_TEST
 
-START_TEST(test_bitwise_identity)
+/* for every ISA: the same features whatever the thread count, batch size or parallel mode */
+static void check_bitwise_identity(void)
 {
     net n;
     make_net(&n, 0.35, 64);
@@ -268,8 +294,8 @@ START_TEST(test_bitwise_identity)
                     ck_assert_int_eq(orc_model_run(m, img + i * px, 32 - i < b ? 32 - i : b,
                                                    got + i * fd, &err), ORC_OK);
                 ck_assert_msg(memcmp(ref, got, 32 * fd * sizeof *got) == 0,
-                              "threads %zu mode %d batch %zu differs from 1 thread batch 1",
-                              threads, (int)modes[mi], b);
+                              "isa %s threads %zu mode %d batch %zu differs from 1 thread "
+                              "batch 1", orc_isa_name(test_isa), threads, (int)modes[mi], b);
                 orc_model_close(m);
             }
     /* float input gives bitwise the same features as uint8 input */
@@ -282,6 +308,15 @@ START_TEST(test_bitwise_identity)
     orc_model_close(m);
     free(imgf); free(img); free(ref); free(got);
     free_net(&n);
+}
+
+START_TEST(test_bitwise_identity)
+{
+    FOR_EACH_ISA(isa) {
+        test_isa = (orc_isa)isa;
+        check_bitwise_identity();
+    }
+    test_isa = ORC_ISA_SCALAR;
 }
 END_TEST
 
