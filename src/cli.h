@@ -16,6 +16,11 @@ typedef struct orc_cli_command {
     int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
 } orc_cli_command;
 
+/* src/cli_classify.c */
+int orc_cli_train(int argc, char **argv);
+int orc_cli_evaluate(int argc, char **argv);
+int orc_cli_predict(int argc, char **argv);
+
 extern int orc_cli_verbose; /* -v given before the subcommand (or ORCHARD_VERBOSE=1) */
 
 int orc_cli_s3(int argc, char **argv); /* cli_s3.c: ls, cp, mb, rm */

@@ -13,6 +13,9 @@ static const orc_cli_command commands[] = {
     {"s3", "S3 by hand: ls, cp (local <-> s3), mb, rm", orc_cli_s3},
     {"parquet", "look into Parquet files and datasets: info, cat (JSON lines), ls", orc_cli_parquet},
     {"pca", "fit a PCA model on features, project features with it, show a model", orc_cli_pca},
+    {"train", "train the fruit classifier on a features dataset", orc_cli_train},
+    {"evaluate", "score a classifier: top-1/top-5, per class, confusion", orc_cli_evaluate},
+    {"predict", "classify images: label, probability, top 5, latency", orc_cli_predict},
     {NULL, NULL, NULL}
 };
 

@@ -1,0 +1,939 @@
+/* cli_classify.c -- `orchard train`, `orchard evaluate`, `orchard predict`: the classifier of
+ * src/classify.h on feature datasets (src/featureset.h) and on images (src/model.h). */
+#include "classify.h"
+#include "cli.h"
+#include "featureset.h"
+#include "image.h"
+#include "model.h"
+#include "orchard.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int parse_uint(const char *opt, const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi || s[0] == '-') {
+        fprintf(stderr, "orchard: %s must be an integer in [%u, %u] (got '%s')\n", opt, lo, hi, s);
+        return 0;
+    }
+    *out = (unsigned)v;
+    return 1;
+}
+
+static int parse_pos_double(const char *opt, const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno != 0 || end == s || *end != '\0' || !(v > 0.0) || !isfinite(v)) {
+        fprintf(stderr, "orchard: %s must be a number > 0 (got '%s')\n", opt, s);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* hex SHA-256 of a file's bytes */
+static orc_status file_sha256(const char *path, char hex[65], orc_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return orc_error_set(err, ORC_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    unsigned char buf[65536], md[32];
+    unsigned int mdlen = 0;
+    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1;
+    size_t n;
+    while (ok && (n = fread(buf, 1, sizeof buf, f)) > 0)
+        ok = EVP_DigestUpdate(ctx, buf, n) == 1;
+    ok = ok && !ferror(f) && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == 32;
+    EVP_MD_CTX_free(ctx);
+    fclose(f);
+    if (!ok)
+        return orc_error_set(err, ORC_ERR_IO, "cannot read %s to checksum it", path);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    return ORC_OK;
+}
+
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static const char *kind_name(orc_classifier_kind k)
+{
+    return k == ORC_CLASSIFIER_MLP ? "mlp" : "linear";
+}
+
+/* ---- selection by validation ------------------------------------------------------------ */
+
+typedef struct candidate {
+    orc_classifier_kind kind;
+    double C;
+    int l2_normalize;
+    unsigned hidden;
+} candidate;
+
+/* the configurations `--select` compares (see README: Classification) */
+static const candidate select_grid[] = {
+    {ORC_CLASSIFIER_LINEAR, 1.0, 0, 0},
+    {ORC_CLASSIFIER_LINEAR, 1.0, 1, 0},
+    {ORC_CLASSIFIER_LINEAR, 10.0, 1, 0},
+    {ORC_CLASSIFIER_MLP, 1.0, 1, 256},
+};
+
+static void describe(const candidate *c, char *buf, size_t n)
+{
+    if (c->kind == ORC_CLASSIFIER_MLP)
+        snprintf(buf, n, "mlp hidden=%u C=%g%s", c->hidden, c->C, c->l2_normalize ? " l2norm" : "");
+    else
+        snprintf(buf, n, "linear C=%g%s", c->C, c->l2_normalize ? " l2norm" : "");
+}
+
+/* deterministic validation rows: per class, in dataset order, runs of 6 rows, every 5th run
+ * (about 20 %; whole runs so that neighbouring frames of a rotation stay on one side) */
+static unsigned char *validation_mask(const orc_featureset *fs)
+{
+    unsigned char *val = calloc(fs->rows, 1);
+    size_t *seen = calloc(fs->class_count, sizeof *seen);
+    if (val == NULL || seen == NULL) {
+        free(val);
+        free(seen);
+        return NULL;
+    }
+    for (size_t i = 0; i < fs->rows; i++) {
+        size_t p = seen[fs->label_index[i]]++;
+        val[i] = (p / 6) % 5 == 4;
+    }
+    free(seen);
+    return val;
+}
+
+typedef struct scored {
+    double accuracy, log_loss;
+    double seconds;
+} scored;
+
+static orc_status score(const orc_classifier *c, const float *x, const uint32_t *y, size_t n,
+                        unsigned threads, scored *s, orc_error *err)
+{
+    size_t k = orc_classifier_get_info(c)->class_count;
+    float *p = malloc(n * k * sizeof *p);
+    if (p == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
+    orc_status st = orc_classifier_predict(c, x, n, threads, p, err);
+    if (st == ORC_OK) {
+        size_t ok = 0;
+        double ll = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            size_t b = 0;
+            for (size_t q = 1; q < k; q++)
+                if (p[i * k + q] > p[i * k + b])
+                    b = q;
+            ok += b == y[i];
+            ll -= log(fmax(p[i * k + y[i]], 1e-30));
+        }
+        s->accuracy = (double)ok / (double)n;
+        s->log_loss = ll / (double)n;
+    }
+    free(p);
+    return st;
+}
+
+/* ---- train ------------------------------------------------------------------------------ */
+
+static void train_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: orchard train DATASET -o MODEL [options]\n\n"
+        "Train the fruit classifier on labelled features and write MODEL (.orcls).\n"
+        "DATASET: a features CSV of `orchard extract --format csv` (or `orchard pca apply`), or\n"
+        "a folder of them (its features/ or pca/ subfolder when present).\n\n"
+        "  -o, --output MODEL      the model file to write (required)\n"
+        "  --input features|pca    what DATASET holds (default features); pca needs --pca\n"
+        "  --pca FILE              the .orpca model that produced DATASET (its SHA-256 is\n"
+        "                          recorded; predict and evaluate refuse another PCA)\n"
+        "  --model linear|mlp      softmax regression or one hidden ReLU layer (default linear)\n"
+        "  --hidden N              MLP hidden units (default 256)\n"
+        "  -C, --C VALUE           inverse L2 strength as in scikit-learn (default 1)\n"
+        "  --l2-normalize          scale each row to unit L2 norm before standardizing\n"
+        "  --no-l2-normalize       do not (default)\n"
+        "  --max-iter N            L-BFGS iterations (default 300)\n"
+        "  --threads N             threads (default 2)\n"
+        "  --seed N                MLP initialisation seed (default 1)\n"
+        "  --select                compare the built-in configurations on a validation split\n"
+        "                          carved from DATASET (per class, every 5th run of 6 rows),\n"
+        "                          keep the best (accuracy, then log-loss), refit it on all rows;\n"
+        "                          the options above then only set --threads/--max-iter\n"
+        "  --selection-json FILE   write the validation table of --select as JSON\n"
+        "  -h, --help              this help\n");
+}
+
+int orc_cli_train(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"output", required_argument, NULL, 'o'}, {"input", required_argument, NULL, 1},
+        {"pca", required_argument, NULL, 2},      {"model", required_argument, NULL, 3},
+        {"hidden", required_argument, NULL, 4},   {"C", required_argument, NULL, 'C'},
+        {"l2-normalize", no_argument, NULL, 5},   {"no-l2-normalize", no_argument, NULL, 6},
+        {"max-iter", required_argument, NULL, 7}, {"threads", required_argument, NULL, 8},
+        {"seed", required_argument, NULL, 9},     {"select", no_argument, NULL, 10},
+        {"selection-json", required_argument, NULL, 11}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *output = NULL, *pca = NULL, *selection_json = NULL;
+    int want_pca = 0, select = 0;
+    orc_classifier_options opt;
+    orc_classifier_options_default(&opt);
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:C:h", longs, NULL)) != -1) {
+        unsigned u;
+        switch (c) {
+        case 'o': output = optarg; break;
+        case 1:
+            if (strcmp(optarg, "features") == 0)
+                want_pca = 0;
+            else if (strcmp(optarg, "pca") == 0)
+                want_pca = 1;
+            else {
+                fprintf(stderr, "orchard train: --input must be features or pca (got '%s')\n", optarg);
+                return ORC_EXIT_USAGE;
+            }
+            break;
+        case 2: pca = optarg; break;
+        case 3:
+            if (strcmp(optarg, "linear") == 0)
+                opt.kind = ORC_CLASSIFIER_LINEAR;
+            else if (strcmp(optarg, "mlp") == 0)
+                opt.kind = ORC_CLASSIFIER_MLP;
+            else {
+                fprintf(stderr, "orchard train: --model must be linear or mlp (got '%s')\n", optarg);
+                return ORC_EXIT_USAGE;
+            }
+            break;
+        case 4:
+            if (!parse_uint("--hidden", optarg, 1, 65536, &opt.hidden))
+                return ORC_EXIT_USAGE;
+            break;
+        case 'C':
+            if (!parse_pos_double("-C", optarg, &opt.C))
+                return ORC_EXIT_USAGE;
+            break;
+        case 5: opt.l2_normalize = 1; break;
+        case 6: opt.l2_normalize = 0; break;
+        case 7:
+            if (!parse_uint("--max-iter", optarg, 1, 100000, &opt.max_iter))
+                return ORC_EXIT_USAGE;
+            break;
+        case 8:
+            if (!parse_uint("--threads", optarg, 1, 64, &opt.threads))
+                return ORC_EXIT_USAGE;
+            break;
+        case 9:
+            if (!parse_uint("--seed", optarg, 0, 0xFFFFFFFFu, &u))
+                return ORC_EXIT_USAGE;
+            opt.seed = u;
+            break;
+        case 10: select = 1; break;
+        case 11: selection_json = optarg; break;
+        case 'h': train_usage(stdout); return ORC_EXIT_OK;
+        default: train_usage(stderr); return ORC_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 1 || output == NULL) {
+        fprintf(stderr, "orchard train: need one DATASET and -o MODEL\n");
+        train_usage(stderr);
+        return ORC_EXIT_USAGE;
+    }
+    if (want_pca && pca == NULL) {
+        fprintf(stderr, "orchard train: --input pca needs --pca FILE (the .orpca model that "
+                        "produced the dataset)\n");
+        return ORC_EXIT_USAGE;
+    }
+    const char *dataset = argv[optind];
+    orc_error err = {0};
+    char pca_sha[65] = "";
+    if (pca != NULL && file_sha256(pca, pca_sha, &err) != ORC_OK) {
+        fprintf(stderr, "orchard train: %s\n", err.msg);
+        return ORC_EXIT_FATAL;
+    }
+    double t0 = now_seconds();
+    orc_featureset *fs = NULL;
+    if (orc_featureset_load(dataset, want_pca, &fs, &err) != ORC_OK) {
+        fprintf(stderr, "orchard train: %s\n", err.msg);
+        return ORC_EXIT_FATAL;
+    }
+    double t_read = now_seconds() - t0;
+    fprintf(stderr, "orchard train: %zu rows, %zu features, %zu classes from %s (read in %.1f s)\n",
+            fs->rows, fs->dim, fs->class_count, dataset, t_read);
+    int rc = ORC_EXIT_FATAL;
+    orc_classifier *model = NULL;
+    unsigned char *val = NULL;
+    float *xa = NULL, *xb = NULL;
+    uint32_t *ya = NULL, *yb = NULL;
+    FILE *js = NULL;
+    if (fs->class_count < 2) {
+        fprintf(stderr, "orchard train: %s has %zu class; need at least 2\n", dataset, fs->class_count);
+        goto done;
+    }
+    if (select) {
+        size_t n = fs->rows, d = fs->dim, na = 0, nb = 0;
+        val = validation_mask(fs);
+        xa = malloc(n * d * sizeof *xa);
+        xb = malloc(n * d * sizeof *xb);
+        ya = malloc(n * sizeof *ya);
+        yb = malloc(n * sizeof *yb);
+        if (val == NULL || xa == NULL || xb == NULL || ya == NULL || yb == NULL) {
+            fprintf(stderr, "orchard train: no memory for the validation split\n");
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (val[i]) {
+                memcpy(xb + nb * d, fs->x + i * d, d * sizeof *xb);
+                yb[nb++] = fs->label_index[i];
+            } else {
+                memcpy(xa + na * d, fs->x + i * d, d * sizeof *xa);
+                ya[na++] = fs->label_index[i];
+            }
+        }
+        if (nb == 0 || na == 0) {
+            fprintf(stderr, "orchard train: --select needs at least 25 rows per class for a "
+                            "validation split\n");
+            goto done;
+        }
+        if (selection_json != NULL && (js = fopen(selection_json, "w")) == NULL) {
+            fprintf(stderr, "orchard train: cannot write %s: %s\n", selection_json, strerror(errno));
+            goto done;
+        }
+        fprintf(stderr, "orchard train: validation split %zu train / %zu validation rows\n", na, nb);
+        printf("%-32s %10s %10s %8s %6s\n", "configuration", "val_top1", "val_logloss",
+               "train_s", "iters");
+        if (js != NULL)
+            fprintf(js, "{\"train_rows\": %zu, \"validation_rows\": %zu, \"candidates\": [", na, nb);
+        size_t best = 0;
+        scored best_s = {-1.0, INFINITY, 0.0};
+        for (size_t q = 0; q < sizeof select_grid / sizeof select_grid[0]; q++) {
+            orc_classifier_options o = opt;
+            o.kind = select_grid[q].kind;
+            o.C = select_grid[q].C;
+            o.l2_normalize = select_grid[q].l2_normalize;
+            o.hidden = select_grid[q].hidden ? select_grid[q].hidden : opt.hidden;
+            orc_classifier *cand = NULL;
+            if (orc_classifier_train(xa, ya, na, d, (const char *const *)fs->classes,
+                                     fs->class_count, &o, &cand, &err) != ORC_OK) {
+                fprintf(stderr, "orchard train: %s\n", err.msg);
+                goto done;
+            }
+            scored s;
+            if (score(cand, xb, yb, nb, opt.threads, &s, &err) != ORC_OK) {
+                orc_classifier_close(cand);
+                fprintf(stderr, "orchard train: %s\n", err.msg);
+                goto done;
+            }
+            const orc_classifier_info *ci = orc_classifier_get_info(cand);
+            char name[96];
+            describe(&select_grid[q], name, sizeof name);
+            printf("%-32s %9.2f%% %10.4f %8.1f %6u\n", name, 100.0 * s.accuracy, s.log_loss,
+                   ci->train_seconds, ci->iterations);
+            fflush(stdout);
+            if (js != NULL) {
+                fprintf(js, "%s\n  {\"configuration\": ", q ? "," : "");
+                json_string(js, name);
+                fprintf(js, ", \"model\": \"%s\", \"C\": %g, \"l2_normalize\": %s, \"hidden\": %u, "
+                            "\"val_top1\": %.6f, \"val_log_loss\": %.6f, \"train_seconds\": %.3f, "
+                            "\"iterations\": %u}", kind_name(o.kind), o.C,
+                        o.l2_normalize ? "true" : "false", o.kind == ORC_CLASSIFIER_MLP ? o.hidden : 0,
+                        s.accuracy, s.log_loss, ci->train_seconds, ci->iterations);
+            }
+            orc_classifier_close(cand);
+            if (s.accuracy > best_s.accuracy ||
+                (s.accuracy == best_s.accuracy && s.log_loss < best_s.log_loss)) {
+                best = q;
+                best_s = s;
+            }
+        }
+        char name[96];
+        describe(&select_grid[best], name, sizeof name);
+        printf("selected: %s (validation top-1 %.2f%%)\n", name, 100.0 * best_s.accuracy);
+        if (js != NULL) {
+            fprintf(js, "\n], \"selected\": ");
+            json_string(js, name);
+            fprintf(js, "}\n");
+            if (fclose(js) != 0) {
+                js = NULL;
+                fprintf(stderr, "orchard train: cannot write %s\n", selection_json);
+                goto done;
+            }
+            js = NULL;
+        }
+        opt.kind = select_grid[best].kind;
+        opt.C = select_grid[best].C;
+        opt.l2_normalize = select_grid[best].l2_normalize;
+        if (select_grid[best].hidden)
+            opt.hidden = select_grid[best].hidden;
+    }
+    if (orc_classifier_train(fs->x, fs->label_index, fs->rows, fs->dim,
+                             (const char *const *)fs->classes, fs->class_count, &opt, &model,
+                             &err) != ORC_OK) {
+        fprintf(stderr, "orchard train: %s\n", err.msg);
+        goto done;
+    }
+    if (pca != NULL &&
+        orc_classifier_set_source(model, want_pca ? ORC_FEATURE_SOURCE_PCA : ORC_FEATURE_SOURCE_FEATURES,
+                                  want_pca ? pca_sha : NULL, &err) != ORC_OK) {
+        fprintf(stderr, "orchard train: %s\n", err.msg);
+        goto done;
+    }
+    scored tr;
+    if (score(model, fs->x, fs->label_index, fs->rows, opt.threads, &tr, &err) != ORC_OK ||
+        orc_classifier_save(model, output, &err) != ORC_OK) {
+        fprintf(stderr, "orchard train: %s\n", err.msg);
+        goto done;
+    }
+    const orc_classifier_info *in = orc_classifier_get_info(model);
+    char name[96];
+    candidate chosen = {opt.kind, opt.C, opt.l2_normalize, opt.hidden};
+    describe(&chosen, name, sizeof name);
+    printf("trained %s on %zu rows x %zu features, %zu classes: %u iterations, %u evaluations, "
+           "objective %.6g, %.1f s on %u threads; training top-1 %.2f%%\nwrote %s\n",
+           name, fs->rows, fs->dim, fs->class_count, in->iterations, in->evaluations,
+           in->final_loss, in->train_seconds, opt.threads, 100.0 * tr.accuracy, output);
+    rc = ORC_EXIT_OK;
+done:
+    if (js != NULL)
+        fclose(js);
+    free(val);
+    free(xa);
+    free(xb);
+    free(ya);
+    free(yb);
+    orc_classifier_close(model);
+    orc_featureset_close(fs);
+    return rc;
+}
+
+/* ---- evaluate --------------------------------------------------------------------------- */
+
+static void evaluate_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: orchard evaluate MODEL DATASET [-o evaluation.json] [options]\n\n"
+        "Score MODEL (.orcls) on a labelled DATASET (as for orchard train): top-1 and top-5\n"
+        "accuracy, per-class precision and recall, the confusion matrix.\n\n"
+        "  -o, --output FILE   write the evaluation as JSON (default: only the summary)\n"
+        "  --pca FILE          the .orpca model that produced DATASET (for a pca model: must be\n"
+        "                      the one the model was trained with)\n"
+        "  --threads N         threads (default 2)\n"
+        "  -h, --help          this help\n");
+}
+
+/* map dataset classes onto model classes; every dataset class must exist in the model */
+static int map_classes(const orc_classifier *m, const orc_featureset *fs, uint32_t *y)
+{
+    for (size_t i = 0; i < fs->class_count; i++)
+        if (orc_classifier_class_index(m, fs->classes[i]) < 0) {
+            fprintf(stderr, "orchard: the dataset's class '%s' is not one of the model's %u "
+                            "classes: this model was trained on another class list\n",
+                    fs->classes[i], orc_classifier_get_info(m)->class_count);
+            return 0;
+        }
+    for (size_t i = 0; i < fs->rows; i++)
+        y[i] = (uint32_t)orc_classifier_class_index(m, fs->labels[i]);
+    return 1;
+}
+
+/* the model's source must match what is given (pca file checksum) */
+static int check_source(const orc_classifier *m, const char *pca, const char *what)
+{
+    const orc_classifier_info *in = orc_classifier_get_info(m);
+    if (in->source == ORC_FEATURE_SOURCE_FEATURES)
+        return 1;
+    if (pca == NULL) {
+        fprintf(stderr, "orchard %s: the model was trained on PCA features: give the same PCA "
+                        "model with --pca FILE\n", what);
+        return 0;
+    }
+    char sha[65];
+    orc_error err;
+    if (file_sha256(pca, sha, &err) != ORC_OK) {
+        fprintf(stderr, "orchard %s: %s\n", what, err.msg);
+        return 0;
+    }
+    if (strcmp(sha, in->pca_sha256) != 0) {
+        fprintf(stderr, "orchard %s: %s is not the PCA model this classifier was trained with "
+                        "(SHA-256 %.12s..., expected %.12s...)\n", what, pca, sha, in->pca_sha256);
+        return 0;
+    }
+    return 1;
+}
+
+int orc_cli_evaluate(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"output", required_argument, NULL, 'o'}, {"pca", required_argument, NULL, 1},
+        {"threads", required_argument, NULL, 2},  {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    const char *output = NULL, *pca = NULL;
+    unsigned threads = 2;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "o:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o': output = optarg; break;
+        case 1: pca = optarg; break;
+        case 2:
+            if (!parse_uint("--threads", optarg, 1, 64, &threads))
+                return ORC_EXIT_USAGE;
+            break;
+        case 'h': evaluate_usage(stdout); return ORC_EXIT_OK;
+        default: evaluate_usage(stderr); return ORC_EXIT_USAGE;
+        }
+    }
+    if (optind != argc - 2) {
+        fprintf(stderr, "orchard evaluate: need MODEL and DATASET\n");
+        evaluate_usage(stderr);
+        return ORC_EXIT_USAGE;
+    }
+    const char *mpath = argv[optind], *dataset = argv[optind + 1];
+    orc_error err = {0};
+    orc_classifier *m = NULL;
+    orc_featureset *fs = NULL;
+    int rc = ORC_EXIT_FATAL;
+    float *p = NULL;
+    uint32_t *y = NULL;
+    size_t *conf = NULL;
+    if (orc_classifier_load(mpath, &m, &err) != ORC_OK) {
+        fprintf(stderr, "orchard evaluate: %s\n", err.msg);
+        goto done;
+    }
+    const orc_classifier_info *in = orc_classifier_get_info(m);
+    if (!check_source(m, pca, "evaluate"))
+        goto done;
+    if (orc_featureset_load(dataset, in->source == ORC_FEATURE_SOURCE_PCA, &fs, &err) != ORC_OK) {
+        fprintf(stderr, "orchard evaluate: %s\n", err.msg);
+        goto done;
+    }
+    if (fs->dim != in->input_dim) {
+        fprintf(stderr, "orchard evaluate: %s has %zu feature columns but the model expects %u "
+                        "(%s input)\n", dataset, fs->dim, in->input_dim,
+                in->source == ORC_FEATURE_SOURCE_PCA ? "pca" : "features");
+        goto done;
+    }
+    size_t n = fs->rows, k = in->class_count;
+    p = malloc(n * k * sizeof *p);
+    y = malloc(n * sizeof *y);
+    conf = calloc(k * k, sizeof *conf);
+    if (p == NULL || y == NULL || conf == NULL) {
+        fprintf(stderr, "orchard evaluate: no memory\n");
+        goto done;
+    }
+    if (!map_classes(m, fs, y))
+        goto done;
+    double t0 = now_seconds();
+    if (orc_classifier_predict(m, fs->x, n, threads, p, &err) != ORC_OK) {
+        fprintf(stderr, "orchard evaluate: %s\n", err.msg);
+        goto done;
+    }
+    double t_pred = now_seconds() - t0;
+    size_t top1 = 0, top5 = 0;
+    double ll = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        const float *pi = p + i * k;
+        size_t best = 0, rank = 0;
+        for (size_t q = 0; q < k; q++) {
+            if (pi[q] > pi[best])
+                best = q;
+            if (q != y[i] && (pi[q] > pi[y[i]] || (pi[q] == pi[y[i]] && q < y[i])))
+                rank++;
+        }
+        top1 += best == y[i];
+        top5 += rank < 5;
+        ll -= log(fmax(pi[y[i]], 1e-30));
+        conf[y[i] * k + best]++;
+    }
+    printf("evaluated %s on %zu rows of %s: top-1 %.2f%% (%zu), top-5 %.2f%%, log-loss %.4f, "
+           "%.0f rows/s\n", mpath, n, dataset, 100.0 * (double)top1 / (double)n, top1,
+           100.0 * (double)top5 / (double)n, ll / (double)n, (double)n / fmax(t_pred, 1e-9));
+    if (output != NULL) {
+        FILE *f = fopen(output, "w");
+        if (f == NULL) {
+            fprintf(stderr, "orchard evaluate: cannot write %s: %s\n", output, strerror(errno));
+            goto done;
+        }
+        fprintf(f, "{\n\"model\": ");
+        json_string(f, mpath);
+        fprintf(f, ",\n\"dataset\": ");
+        json_string(f, dataset);
+        fprintf(f, ",\n\"classifier\": {\"kind\": \"%s\", \"source\": \"%s\", \"input_dim\": %u, "
+                   "\"hidden\": %u, \"C\": %g, \"l2_normalize\": %s},\n",
+                kind_name(in->kind), in->source == ORC_FEATURE_SOURCE_PCA ? "pca" : "features",
+                in->input_dim, in->hidden, in->C, in->l2_normalize ? "true" : "false");
+        fprintf(f, "\"rows\": %zu,\n\"top1\": %.6f,\n\"top5\": %.6f,\n\"log_loss\": %.6f,\n"
+                   "\"top1_correct\": %zu,\n\"top5_correct\": %zu,\n\"classes\": [",
+                n, (double)top1 / (double)n, (double)top5 / (double)n, ll / (double)n, top1, top5);
+        for (size_t q = 0; q < k; q++) {
+            fprintf(f, "%s", q ? ", " : "");
+            json_string(f, orc_classifier_class_name(m, q));
+        }
+        fprintf(f, "],\n\"per_class\": [");
+        for (size_t q = 0; q < k; q++) {
+            size_t tp = conf[q * k + q], support = 0, predicted = 0;
+            for (size_t r = 0; r < k; r++) {
+                support += conf[q * k + r];
+                predicted += conf[r * k + q];
+            }
+            fprintf(f, "%s\n  {\"class\": ", q ? "," : "");
+            json_string(f, orc_classifier_class_name(m, q));
+            fprintf(f, ", \"support\": %zu, \"predicted\": %zu, \"correct\": %zu, ", support,
+                    predicted, tp);
+            if (predicted > 0)
+                fprintf(f, "\"precision\": %.6f, ", (double)tp / (double)predicted);
+            else
+                fprintf(f, "\"precision\": null, ");
+            if (support > 0)
+                fprintf(f, "\"recall\": %.6f}", (double)tp / (double)support);
+            else
+                fprintf(f, "\"recall\": null}");
+        }
+        fprintf(f, "\n],\n\"confusion\": [");
+        for (size_t q = 0; q < k; q++) {
+            fprintf(f, "%s\n  [", q ? "," : "");
+            for (size_t r = 0; r < k; r++)
+                fprintf(f, "%s%zu", r ? "," : "", conf[q * k + r]);
+            fprintf(f, "]");
+        }
+        fprintf(f, "\n]\n}\n");
+        if (fclose(f) != 0) {
+            fprintf(stderr, "orchard evaluate: cannot write %s\n", output);
+            goto done;
+        }
+        printf("wrote %s\n", output);
+    }
+    rc = ORC_EXIT_OK;
+done:
+    free(p);
+    free(y);
+    free(conf);
+    orc_featureset_close(fs);
+    orc_classifier_close(m);
+    return rc;
+}
+
+/* ---- predict ---------------------------------------------------------------------------- */
+
+static void predict_usage(FILE *f)
+{
+    fprintf(f,
+        "usage: orchard predict MODEL INPUT... [options]\n\n"
+        "Classify images: decode, resize, MobileNetV2 features, (PCA,) classifier. INPUT is an\n"
+        "image file or a folder (walked recursively, sorted; .jpg .jpeg .png .bmp .gif files).\n"
+        "Prints per image: label, probability, the top 5 and the latency.\n\n"
+        "  --json              one JSON object per line instead of text\n"
+        "  --weights FILE      MobileNetV2 weights (default $ORCHARD_WEIGHTS, else\n"
+        "                      weights/mobilenet_v2_1.0_224.orw next to the binary's build/\n"
+        "                      folder, else in the current folder)\n"
+        "  --pca FILE          the .orpca model (required for a model trained on PCA)\n"
+        "  --threads N         threads for the network (default 2)\n"
+        "  --top N             how many classes to list (default 5)\n"
+        "  -h, --help          this help\n");
+}
+
+static int is_image_name(const char *name)
+{
+    static const char *const ext[] = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".JPG", ".JPEG", ".PNG"};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        size_t m = strlen(ext[i]);
+        if (n > m && strcmp(name + n - m, ext[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+typedef struct pathlist {
+    char **v;
+    size_t n, cap;
+} pathlist;
+
+static int pathlist_add(pathlist *l, const char *p)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? 2 * l->cap : 64;
+        char **t = realloc(l->v, nc * sizeof *t);
+        if (t == NULL)
+            return 0;
+        l->v = t;
+        l->cap = nc;
+    }
+    return (l->v[l->n++] = strdup(p)) != NULL;
+}
+
+static int cmp_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk(const char *dir, pathlist *l)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        fprintf(stderr, "orchard predict: cannot open folder %s: %s\n", dir, strerror(errno));
+        return 0;
+    }
+    size_t first = l->n;
+    struct dirent *e;
+    int ok = 1;
+    pathlist sub = {0};
+    while (ok && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char p[4096];
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) >= sizeof p)
+            continue;
+        struct stat sb;
+        if (stat(p, &sb) != 0)
+            continue;
+        if (S_ISDIR(sb.st_mode))
+            ok = pathlist_add(&sub, p);
+        else if (S_ISREG(sb.st_mode) && is_image_name(e->d_name))
+            ok = pathlist_add(l, p);
+    }
+    closedir(d);
+    qsort(l->v + first, l->n - first, sizeof *l->v, cmp_path);
+    qsort(sub.v, sub.n, sizeof *sub.v, cmp_path);
+    for (size_t i = 0; i < sub.n; i++) {
+        if (ok)
+            ok = walk(sub.v[i], l);
+        free(sub.v[i]);
+    }
+    free(sub.v);
+    return ok;
+}
+
+static const char *default_weights(char *buf, size_t n)
+{
+    const char *env = getenv("ORCHARD_WEIGHTS");
+    if (env != NULL && env[0] != '\0')
+        return env;
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len > 0) {
+        exe[len] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+            snprintf(buf, n, "%s/../weights/mobilenet_v2_1.0_224.orw", exe);
+            if (access(buf, R_OK) == 0)
+                return buf;
+        }
+    }
+    return "weights/mobilenet_v2_1.0_224.orw";
+}
+
+int orc_cli_predict(int argc, char **argv)
+{
+    static const struct option longs[] = {
+        {"json", no_argument, NULL, 1},         {"weights", required_argument, NULL, 2},
+        {"pca", required_argument, NULL, 3},    {"threads", required_argument, NULL, 4},
+        {"top", required_argument, NULL, 5},    {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int json = 0;
+    const char *weights = NULL, *pca = NULL;
+    unsigned threads = 2, top = 5;
+    optind = 1;
+    int c;
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+        switch (c) {
+        case 1: json = 1; break;
+        case 2: weights = optarg; break;
+        case 3: pca = optarg; break;
+        case 4:
+            if (!parse_uint("--threads", optarg, 1, 64, &threads))
+                return ORC_EXIT_USAGE;
+            break;
+        case 5:
+            if (!parse_uint("--top", optarg, 1, 1000, &top))
+                return ORC_EXIT_USAGE;
+            break;
+        case 'h': predict_usage(stdout); return ORC_EXIT_OK;
+        default: predict_usage(stderr); return ORC_EXIT_USAGE;
+        }
+    }
+    if (argc - optind < 2) {
+        fprintf(stderr, "orchard predict: need MODEL and at least one INPUT\n");
+        predict_usage(stderr);
+        return ORC_EXIT_USAGE;
+    }
+    char wbuf[4200];
+    if (weights == NULL)
+        weights = default_weights(wbuf, sizeof wbuf);
+    orc_error err = {0};
+    orc_classifier *cls = NULL;
+    orc_model *net = NULL;
+    pathlist inputs = {0};
+    uint8_t *img = NULL;
+    float *feat = NULL, *prob = NULL;
+    size_t *order = NULL;
+    int rc = ORC_EXIT_FATAL, failures = 0;
+    if (orc_classifier_load(argv[optind], &cls, &err) != ORC_OK) {
+        fprintf(stderr, "orchard predict: %s\n", err.msg);
+        goto done;
+    }
+    const orc_classifier_info *in = orc_classifier_get_info(cls);
+    if (in->source == ORC_FEATURE_SOURCE_PCA) {
+        fprintf(stderr, "orchard predict: %s was trained on PCA features; predicting from images "
+                        "through a PCA model is not supported yet: train on features\n",
+                argv[optind]);
+        (void)pca;
+        goto done;
+    }
+    for (int i = optind + 1; i < argc; i++) {
+        struct stat sb;
+        if (stat(argv[i], &sb) != 0) {
+            fprintf(stderr, "orchard predict: %s: %s\n", argv[i], strerror(errno));
+            goto done;
+        }
+        if (S_ISDIR(sb.st_mode) ? !walk(argv[i], &inputs) : !pathlist_add(&inputs, argv[i])) {
+            fprintf(stderr, "orchard predict: cannot list %s\n", argv[i]);
+            goto done;
+        }
+    }
+    if (inputs.n == 0) {
+        fprintf(stderr, "orchard predict: no images in the inputs given\n");
+        goto done;
+    }
+    orc_model_options mo;
+    orc_model_options_default(&mo);
+    mo.threads = threads;
+    mo.batch_capacity = 1;
+    mo.parallelism = ORC_MODEL_SPLIT;
+    double t_open = now_seconds();
+    if (orc_model_open(weights, &mo, &net, &err) != ORC_OK) {
+        fprintf(stderr, "orchard predict: %s\n", err.msg);
+        goto done;
+    }
+    t_open = now_seconds() - t_open;
+    size_t side = orc_model_input_size(net), dim = orc_model_feature_dim(net);
+    size_t k = in->class_count;
+    if (dim != in->input_dim) {
+        fprintf(stderr, "orchard predict: the network gives %zu features but the classifier "
+                        "expects %u\n", dim, in->input_dim);
+        goto done;
+    }
+    if (top > k)
+        top = (unsigned)k;
+    img = malloc(side * side * orc_model_input_channels(net));
+    feat = malloc(dim * sizeof *feat);
+    prob = malloc(k * sizeof *prob);
+    order = malloc(k * sizeof *order);
+    if (img == NULL || feat == NULL || prob == NULL || order == NULL) {
+        fprintf(stderr, "orchard predict: no memory\n");
+        goto done;
+    }
+    if (orc_cli_verbose)
+        fprintf(stderr, "orchard predict: network opened in %.1f ms (%s)\n", 1e3 * t_open,
+                orc_model_kernels_description(net));
+    double total = 0.0;
+    for (size_t i = 0; i < inputs.n; i++) {
+        const char *path = inputs.v[i];
+        double t0 = now_seconds();
+        if (orc_image_load(path, side, img, NULL, &err) != ORC_OK) {
+            failures++;
+            if (json) {
+                printf("{\"path\": ");
+                json_string(stdout, path);
+                printf(", \"error\": ");
+                json_string(stdout, err.msg);
+                printf("}\n");
+            } else {
+                fprintf(stderr, "orchard predict: skipped: %s\n", err.msg);
+            }
+            continue;
+        }
+        double t1 = now_seconds();
+        if (orc_model_run(net, img, 1, feat, &err) != ORC_OK ||
+            orc_classifier_predict(cls, feat, 1, 1, prob, &err) != ORC_OK) {
+            fprintf(stderr, "orchard predict: %s: %s\n", path, err.msg);
+            goto done;
+        }
+        double t2 = now_seconds();
+        for (size_t q = 0; q < k; q++)
+            order[q] = q;
+        for (size_t a = 0; a < top; a++) { /* partial selection sort: top classes first */
+            size_t b = a;
+            for (size_t q = a + 1; q < k; q++)
+                if (prob[order[q]] > prob[order[b]])
+                    b = q;
+            size_t t = order[a];
+            order[a] = order[b];
+            order[b] = t;
+        }
+        double ms = 1e3 * (t2 - t0);
+        total += ms;
+        if (json) {
+            printf("{\"path\": ");
+            json_string(stdout, path);
+            printf(", \"label\": ");
+            json_string(stdout, orc_classifier_class_name(cls, order[0]));
+            printf(", \"probability\": %.6f, \"top\": [", prob[order[0]]);
+            for (size_t a = 0; a < top; a++) {
+                printf("%s{\"label\": ", a ? ", " : "");
+                json_string(stdout, orc_classifier_class_name(cls, order[a]));
+                printf(", \"probability\": %.6f}", prob[order[a]]);
+            }
+            printf("], \"latency_ms\": %.3f, \"decode_ms\": %.3f, \"network_and_classifier_ms\": "
+                   "%.3f}\n", ms, 1e3 * (t1 - t0), 1e3 * (t2 - t1));
+        } else {
+            printf("%s\t%s\t%.4f\t%.1f ms\ttop:", path, orc_classifier_class_name(cls, order[0]),
+                   prob[order[0]], ms);
+            for (size_t a = 0; a < top; a++)
+                printf(" %s (%.4f)%s", orc_classifier_class_name(cls, order[a]), prob[order[a]],
+                       a + 1 < top ? "," : "");
+            printf("\n");
+        }
+    }
+    if (!json && inputs.n > 1)
+        fprintf(stderr, "orchard predict: %zu images, %d skipped, mean latency %.1f ms\n",
+                inputs.n, failures, total / (double)(inputs.n - (size_t)failures > 0 ? inputs.n - (size_t)failures : 1));
+    rc = failures > 0 && (size_t)failures == inputs.n ? ORC_EXIT_FATAL : ORC_EXIT_OK;
+done:
+    for (size_t i = 0; i < inputs.n; i++)
+        free(inputs.v[i]);
+    free(inputs.v);
+    free(img);
+    free(feat);
+    free(prob);
+    free(order);
+    orc_model_close(net);
+    orc_classifier_close(cls);
+    return rc;
+}

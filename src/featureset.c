@@ -1,0 +1,331 @@
+/* featureset.c -- read labelled feature rows from Orchard CSV outputs (see featureset.h). */
+#include "featureset.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct growing {
+    orc_featureset *fs;
+    size_t cap_rows;
+} growing;
+
+void orc_featureset_close(orc_featureset *fs)
+{
+    if (fs == NULL)
+        return;
+    for (size_t i = 0; i < fs->rows; i++) {
+        free(fs->paths[i]);
+        free(fs->labels[i]);
+    }
+    for (size_t i = 0; i < fs->class_count; i++)
+        free(fs->classes[i]);
+    free(fs->paths);
+    free(fs->labels);
+    free(fs->classes);
+    free(fs->label_index);
+    free(fs->x);
+    free(fs);
+}
+
+/* one CSV text field starting at *p (quoted or not); returns a malloc'd copy, advances *p past
+ * the field and its comma. NULL on a malformed quote or no memory. */
+static char *take_field(const char **p)
+{
+    const char *s = *p;
+    size_t cap = 64, n = 0;
+    char *out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+    if (*s == '"') {
+        s++;
+        for (;;) {
+            if (*s == '\0') {
+                free(out);
+                return NULL;
+            }
+            if (*s == '"') {
+                if (s[1] == '"') {
+                    s++;
+                } else {
+                    s++;
+                    break;
+                }
+            }
+            if (n + 2 > cap) {
+                char *t = realloc(out, cap *= 2);
+                if (t == NULL) {
+                    free(out);
+                    return NULL;
+                }
+                out = t;
+            }
+            out[n++] = *s++;
+        }
+        if (*s != ',' && *s != '\0') {
+            free(out);
+            return NULL;
+        }
+    } else {
+        while (*s != ',' && *s != '\0') {
+            if (n + 2 > cap) {
+                char *t = realloc(out, cap *= 2);
+                if (t == NULL) {
+                    free(out);
+                    return NULL;
+                }
+                out = t;
+            }
+            out[n++] = *s++;
+        }
+    }
+    out[n] = '\0';
+    if (*s == ',')
+        s++;
+    *p = s;
+    return out;
+}
+
+static void chomp(char *line, ssize_t *len)
+{
+    while (*len > 0 && (line[*len - 1] == '\n' || line[*len - 1] == '\r'))
+        line[--*len] = '\0';
+}
+
+static orc_status read_csv(const char *file, growing *g, char **header, orc_error *err)
+{
+    orc_featureset *fs = g->fs;
+    FILE *f = fopen(file, "r");
+    if (f == NULL)
+        return orc_error_set(err, ORC_ERR_IO, "cannot open %s: %s", file, strerror(errno));
+    char *line = NULL;
+    size_t lcap = 0;
+    orc_status st = ORC_OK;
+    ssize_t len = getline(&line, &lcap, f);
+    if (len < 0) {
+        st = orc_error_set(err, ORC_ERR_FORMAT, "%s: empty file (expected a header line "
+                           "path,label,f0,...)", file);
+        goto done;
+    }
+    chomp(line, &len);
+    if (strncmp(line, "path,label,", 11) != 0) {
+        st = orc_error_set(err, ORC_ERR_FORMAT, "%s: line 1 must start with 'path,label,' "
+                           "(an orchard extract CSV), got '%.60s'", file, line);
+        goto done;
+    }
+    if (*header == NULL) {
+        size_t dim = 1;
+        for (const char *c = line + 11; *c; c++)
+            dim += *c == ',';
+        fs->dim = dim;
+        if ((*header = strdup(line)) == NULL) {
+            st = orc_error_set(err, ORC_ERR_NO_MEMORY, "%s: no memory", file);
+            goto done;
+        }
+    } else if (strcmp(*header, line) != 0) {
+        st = orc_error_set(err, ORC_ERR_FORMAT, "%s: header differs from the first file's "
+                           "(different feature columns)", file);
+        goto done;
+    }
+    size_t lineno = 1;
+    while ((len = getline(&line, &lcap, f)) >= 0) {
+        lineno++;
+        chomp(line, &len);
+        if (len == 0)
+            continue;
+        if (fs->rows == g->cap_rows) {
+            size_t nc = g->cap_rows ? 2 * g->cap_rows : 1024;
+            float *nx = realloc(fs->x, nc * fs->dim * sizeof *nx);
+            if (nx != NULL)
+                fs->x = nx;
+            char **np = realloc(fs->paths, nc * sizeof *np);
+            if (np != NULL)
+                fs->paths = np;
+            char **nl = realloc(fs->labels, nc * sizeof *nl);
+            if (nl != NULL)
+                fs->labels = nl;
+            if (nx == NULL || np == NULL || nl == NULL) {
+                st = orc_error_set(err, ORC_ERR_NO_MEMORY, "%s: no memory for %zu rows", file, nc);
+                goto done;
+            }
+            g->cap_rows = nc;
+        }
+        const char *p = line;
+        char *path = take_field(&p);
+        char *label = path != NULL ? take_field(&p) : NULL;
+        if (path == NULL || label == NULL || path[0] == '\0' || label[0] == '\0') {
+            free(path);
+            free(label);
+            st = orc_error_set(err, ORC_ERR_FORMAT, "%s:%zu: bad path or label field", file, lineno);
+            goto done;
+        }
+        float *row = fs->x + fs->rows * fs->dim;
+        size_t j = 0;
+        for (; j < fs->dim; j++) {
+            char *end;
+            errno = 0;
+            float v = strtof(p, &end);
+            if (end == p || (*end != ',' && *end != '\0') || !isfinite(v)) {
+                free(path);
+                free(label);
+                st = orc_error_set(err, ORC_ERR_FORMAT, "%s:%zu: column %zu is not a finite "
+                                   "number", file, lineno, j + 3);
+                goto done;
+            }
+            row[j] = v;
+            p = end;
+            if (*p == ',')
+                p++;
+            else
+                break;
+        }
+        if (j + 1 != fs->dim || *p != '\0' || (p > line && p[-1] == ',')) {
+            free(path);
+            free(label);
+            st = orc_error_set(err, ORC_ERR_FORMAT, "%s:%zu: expected %zu feature columns",
+                               file, lineno, fs->dim);
+            goto done;
+        }
+        fs->paths[fs->rows] = path;
+        fs->labels[fs->rows] = label;
+        fs->rows++;
+    }
+    if (ferror(f))
+        st = orc_error_set(err, ORC_ERR_IO, "%s: read error", file);
+done:
+    free(line);
+    fclose(f);
+    return st;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int is_dir(const char *p)
+{
+    struct stat sb;
+    return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+/* the sorted *.csv files of dir (errors.csv skipped) */
+static orc_status list_csv(const char *dir, char ***out, size_t *count, orc_error *err)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return orc_error_set(err, ORC_ERR_IO, "cannot open folder %s: %s", dir, strerror(errno));
+    char **v = NULL;
+    size_t n = 0, cap = 0;
+    struct dirent *e;
+    orc_status st = ORC_OK;
+    while ((e = readdir(d)) != NULL) {
+        if (!has_suffix(e->d_name, ".csv") || strcmp(e->d_name, "errors.csv") == 0)
+            continue;
+        if (n == cap) {
+            cap = cap ? 2 * cap : 16;
+            char **t = realloc(v, cap * sizeof *t);
+            if (t == NULL) {
+                st = orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
+                break;
+            }
+            v = t;
+        }
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        if ((v[n] = malloc(len)) == NULL) {
+            st = orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
+            break;
+        }
+        snprintf(v[n++], len, "%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    if (st == ORC_OK && n == 0)
+        st = orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
+                           "%s: no feature CSV files in this folder (expected the output of "
+                           "orchard extract --format csv)", dir);
+    if (st != ORC_OK) {
+        for (size_t i = 0; i < n; i++)
+            free(v[i]);
+        free(v);
+        return st;
+    }
+    qsort(v, n, sizeof *v, cmp_str);
+    *out = v;
+    *count = n;
+    return ORC_OK;
+}
+
+orc_status orc_featureset_load(const char *path, int want_pca, orc_featureset **out,
+                               orc_error *err)
+{
+    if (path == NULL || out == NULL)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "featureset: missing argument");
+    orc_featureset *fs = calloc(1, sizeof *fs);
+    if (fs == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
+    snprintf(fs->source, sizeof fs->source, "%s", path);
+    growing g = {fs, 0};
+    char **files = NULL, *header = NULL;
+    size_t nfiles = 0;
+    orc_status st = ORC_OK;
+    if (is_dir(path)) {
+        char sub[4200];
+        snprintf(sub, sizeof sub, "%s/%s", path, want_pca ? "pca" : "features");
+        st = list_csv(is_dir(sub) ? sub : path, &files, &nfiles, err);
+    } else {
+        files = malloc(sizeof *files);
+        if (files == NULL || (files[0] = strdup(path)) == NULL)
+            st = orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
+        else
+            nfiles = 1;
+    }
+    for (size_t i = 0; st == ORC_OK && i < nfiles; i++)
+        st = read_csv(files[i], &g, &header, err);
+    if (st == ORC_OK && fs->rows == 0)
+        st = orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "%s: no rows", path);
+    if (st == ORC_OK) { /* classes: sorted unique labels */
+        char **sorted = malloc(fs->rows * sizeof *sorted);
+        fs->label_index = malloc(fs->rows * sizeof *fs->label_index);
+        fs->classes = malloc(fs->rows * sizeof *fs->classes);
+        if (sorted == NULL || fs->label_index == NULL || fs->classes == NULL) {
+            free(sorted);
+            st = orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
+        } else {
+            memcpy(sorted, fs->labels, fs->rows * sizeof *sorted);
+            qsort(sorted, fs->rows, sizeof *sorted, cmp_str);
+            for (size_t i = 0; i < fs->rows && st == ORC_OK; i++)
+                if (i == 0 || strcmp(sorted[i], sorted[i - 1]) != 0) {
+                    if ((fs->classes[fs->class_count] = strdup(sorted[i])) == NULL)
+                        st = orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
+                    else
+                        fs->class_count++;
+                }
+            free(sorted);
+            for (size_t i = 0; i < fs->rows && st == ORC_OK; i++) {
+                char **hit = bsearch(&fs->labels[i], fs->classes, fs->class_count,
+                                     sizeof *fs->classes, cmp_str);
+                fs->label_index[i] = (uint32_t)(hit - fs->classes);
+            }
+        }
+    }
+    for (size_t i = 0; i < nfiles; i++)
+        free(files[i]);
+    free(files);
+    free(header);
+    if (st != ORC_OK) {
+        orc_featureset_close(fs);
+        return st;
+    }
+    *out = fs;
+    return ORC_OK;
+}

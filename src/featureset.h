@@ -1,0 +1,37 @@
+/* featureset.h -- labelled feature rows read back from an Orchard output, for train/evaluate.
+ *
+ * Accepted inputs (DATASET):
+ *   - a CSV file as `orchard extract --format csv` or `orchard pca apply` write it: a header
+ *     line `path,label,<name>,...` then one row per image, the path and label fields optionally
+ *     double-quoted (RFC 4180, "" inside quotes), every other field a float;
+ *   - a folder: every *.csv file in it (sorted by name, errors.csv skipped), or in its
+ *     features/ (or, with want_pca, pca/) subfolder when that exists. All files must share one
+ *     header.
+ * Rows are kept in file order. The class list is the sorted (byte-wise) set of labels, the
+ * order Keras and Orchard use, and label_index[i] indexes it.
+ *
+ * Every malformed input gives an error naming the file, the line and what is wrong.
+ * Not thread-safe on one orc_featureset; independent ones are.
+ */
+#ifndef ORC_FEATURESET_H
+#define ORC_FEATURESET_H
+
+#include "orchard.h"
+
+typedef struct orc_featureset {
+    size_t rows, dim;
+    float *x;              /* [rows][dim] */
+    char **paths;          /* [rows] */
+    char **labels;         /* [rows] */
+    size_t class_count;
+    char **classes;        /* [class_count], sorted */
+    uint32_t *label_index; /* [rows] */
+    char source[4096];     /* the file or folder read */
+} orc_featureset;
+
+/* want_pca: in a folder, prefer pca/ over features/ */
+orc_status orc_featureset_load(const char *path, int want_pca, orc_featureset **out,
+                               orc_error *err);
+void orc_featureset_close(orc_featureset *fs);
+
+#endif

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# it-classify-cli.sh -- orchard train / evaluate / predict on a small synthetic features CSV:
+# selection table, evaluation.json contents, refusal of corrupt models, of a dataset with
+# another class list, of another PCA model, and of bad command lines.
+set -u
+BUILD=${ORCHARD_BUILD:-build}
+ORCHARD="$BUILD/orchard"
+T=$(mktemp -d /tmp/orchard-it-classify-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# three well separated classes (one with a space and a comma in its name), 8 features, 60 rows
+# each; the label field quoted as CSV requires
+gen() { # seed file [classes]
+    awk -v seed="$1" -v classes="${3:-3}" 'BEGIN {
+        srand(seed);
+        printf "path,label"; for (j = 0; j < 8; j++) printf ",f%d", j; printf "\n";
+        split("Apple Braeburn|Banana, ripe|Cherry|Date", name, "|");
+        for (i = 0; i < 60 * classes; i++) {
+            c = i % classes;
+            printf "file:///data/%s/%d.jpg,\"%s\"", c, i, name[c + 1];
+            for (j = 0; j < 8; j++) {
+                centre = ((c * 7 + j * 3) % 5 - 2) * 4;
+                printf ",%.6f", centre + (rand() + rand() + rand() - 1.5);
+            }
+            printf "\n";
+        }
+    }' > "$2"
+}
+gen 1 "$T/train.csv"
+gen 2 "$T/test.csv"
+
+"$ORCHARD" train --help | grep -q -- "--select" || fail "train --help does not list --select"
+"$ORCHARD" evaluate --help | grep -q -- "--output" || fail "evaluate --help"
+"$ORCHARD" predict --help | grep -q -- "--json" || fail "predict --help"
+
+"$ORCHARD" train "$T/train.csv" -o "$T/m.orcls" --select --selection-json "$T/sel.json" \
+    > "$T/train.out" 2> "$T/train.err" || { cat "$T/train.err"; fail "train --select"; }
+grep -q "^selected: " "$T/train.out" || fail "no selected line"
+grep -q '"val_top1": 1.000000' "$T/sel.json" || fail "validation accuracy not perfect on separable data"
+[ -s "$T/m.orcls" ] || fail "no model written"
+
+"$ORCHARD" evaluate "$T/m.orcls" "$T/test.csv" -o "$T/eval.json" > "$T/eval.out" \
+    || fail "evaluate"
+grep -q "top-1 100.00%" "$T/eval.out" || { cat "$T/eval.out"; fail "top-1 not 100%"; }
+/usr/bin/python3 - "$T/eval.json" <<'EOF' || fail "evaluation.json content"
+import json, sys
+e = json.load(open(sys.argv[1]))
+assert e["rows"] == 180 and e["top1"] == 1.0 and e["top5"] == 1.0, e["top1"]
+assert e["classes"] == ["Apple Braeburn", "Banana, ripe", "Cherry"], e["classes"]
+assert [p["support"] for p in e["per_class"]] == [60, 60, 60]
+assert all(p["precision"] == 1.0 and p["recall"] == 1.0 for p in e["per_class"])
+assert e["confusion"] == [[60, 0, 0], [0, 60, 0], [0, 0, 60]]
+EOF
+
+# a linear model with explicit options, then the MLP
+"$ORCHARD" train "$T/train.csv" -o "$T/lin.orcls" -C 0.5 --l2-normalize --threads 1 > /dev/null \
+    || fail "train linear"
+"$ORCHARD" train "$T/train.csv" -o "$T/mlp.orcls" --model mlp --hidden 8 --max-iter 50 > /dev/null \
+    || fail "train mlp"
+"$ORCHARD" evaluate "$T/mlp.orcls" "$T/test.csv" | grep -q "top-1 100.00%" || fail "mlp accuracy"
+
+# refusals: corrupt model, truncated model, another class list, bad usage
+cp "$T/m.orcls" "$T/bad.orcls"
+printf '\x01' | dd of="$T/bad.orcls" bs=1 seek=300 conv=notrunc 2>/dev/null
+"$ORCHARD" evaluate "$T/bad.orcls" "$T/test.csv" 2> "$T/err" && fail "corrupt model accepted"
+grep -q "checksum mismatch" "$T/err" || fail "corrupt model: $(cat "$T/err")"
+head -c 200 "$T/m.orcls" > "$T/short.orcls"
+"$ORCHARD" evaluate "$T/short.orcls" "$T/test.csv" 2> "$T/err" && fail "truncated model accepted"
+grep -q "not an Orchard classifier" "$T/err" || fail "truncated: $(cat "$T/err")"
+gen 3 "$T/other.csv" 4
+"$ORCHARD" evaluate "$T/m.orcls" "$T/other.csv" 2> "$T/err" && fail "other class list accepted"
+grep -q "class 'Date' is not one of the model's 3 classes" "$T/err" || fail "class list: $(cat "$T/err")"
+"$ORCHARD" train "$T/train.csv" 2> /dev/null; [ $? -eq 2 ] || fail "missing -o is not a usage error"
+"$ORCHARD" train "$T/train.csv" -o "$T/x.orcls" -C -1 2> /dev/null; [ $? -eq 2 ] || fail "-C -1 accepted"
+"$ORCHARD" train "$T/train.csv" -o "$T/x.orcls" --input pca 2> "$T/err"; [ $? -eq 2 ] \
+    || fail "--input pca without --pca accepted"
+echo "garbage,row" >> "$T/test.csv"
+"$ORCHARD" evaluate "$T/m.orcls" "$T/test.csv" 2> "$T/err" && fail "bad CSV row accepted"
+grep -q "test.csv:182" "$T/err" || fail "bad row not located: $(cat "$T/err")"
+
+# a PCA-sourced model refuses another PCA file (any file stands for the .orpca here)
+head -c 1000 /dev/urandom > "$T/a.orpca"; head -c 1000 /dev/urandom > "$T/b.orpca"
+"$ORCHARD" train "$T/train.csv" -o "$T/p.orcls" --input pca --pca "$T/a.orpca" > /dev/null \
+    || fail "train on pca input"
+"$ORCHARD" evaluate "$T/p.orcls" "$T/train.csv" --pca "$T/a.orpca" > /dev/null || fail "same pca"
+"$ORCHARD" evaluate "$T/p.orcls" "$T/train.csv" --pca "$T/b.orpca" 2> "$T/err" \
+    && fail "other PCA accepted"
+grep -q "is not the PCA model this classifier was trained with" "$T/err" || fail "pca: $(cat "$T/err")"
+"$ORCHARD" evaluate "$T/p.orcls" "$T/train.csv" 2> "$T/err" && fail "missing --pca accepted"
+echo "it-classify-cli: ok"
