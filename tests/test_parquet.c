@@ -1,7 +1,8 @@
 /* test_parquet.c -- the Thrift compact encoder/decoder and the RLE/bit-packed hybrid against
  * hand-checked byte vectors; writer -> reader round trips of every column type (nulls, empty
  * lists, long and non-ASCII strings, many row groups, dictionary fallback, both codecs, row and
- * batch appends); bad values refused; corrupt files refused without crashing.
+ * batch appends); bad values refused; corrupt files refused without crashing; a write error
+ * (file-size limit) fails cleanly and leaves no file.
  *
  * The "fixtures" case writes the files of tests/it-parquet.sh: with ORC_PARQUET_FIXTURES=DIR it
  * leaves DIR/NAME.parquet and DIR/NAME.expect.json (every value, written from the generator, not
@@ -16,7 +17,10 @@
 #include <fcntl.h>
 #include <math.h>
 #include <stdint.h>
+#include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 static void rm_rf(const char *dir)
 {
@@ -719,6 +723,59 @@ START_TEST(test_corrupt_files_refused)
 }
 END_TEST
 
+/* A full disk (here: a file-size limit, EFBIG) fails the write with ORC_ERR_IO, and close
+ * leaves neither the final file nor the temp file behind. */
+START_TEST(test_write_error_cleans_up)
+{
+    const char *dir = orc_test_tmpdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/full.parquet", dir);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit rl = {100000, 100000};
+        setrlimit(RLIMIT_FSIZE, &rl);
+        orc_parquet_column c[] = {{"features", ORC_PARQUET_FLOAT_LIST, 0}};
+        orc_parquet_options o = {0};
+        o.codec = ORC_PARQUET_CODEC_UNCOMPRESSED;
+        o.row_group_bytes = 50000;
+        orc_parquet_writer *w = NULL;
+        orc_error e = {0};
+        if (orc_parquet_writer_open(path, c, 1, &o, &w, &e) != ORC_OK)
+            _exit(10);
+        float f[1280] = {0};
+        orc_parquet_value v = {0};
+        v.floats = f;
+        v.n_floats = 1280;
+        orc_status st = ORC_OK;
+        int r;
+        for (r = 0; r < 1000 && st == ORC_OK; r++)
+            st = orc_parquet_writer_append_row(w, &v, &e);
+        if (st != ORC_ERR_IO || strstr(e.msg, "File too large") == NULL)
+            _exit(11);
+        /* the writer stays failed, and says why */
+        if (orc_parquet_writer_append_row(w, &v, &e) != ORC_ERR_IO ||
+            strstr(e.msg, "earlier error") == NULL)
+            _exit(12);
+        if (orc_parquet_writer_close(w, &e) != ORC_ERR_IO)
+            _exit(13);
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %d", status);
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    int files = 0;
+    while ((de = readdir(d)) != NULL)
+        files += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0;
+    closedir(d);
+    ck_assert_int_eq(files, 0);
+    rm_rf(dir);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("parquet");
@@ -736,6 +793,7 @@ static Suite *make_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_bad_values_refused);
     tcase_add_test(tc, test_corrupt_files_refused);
+    tcase_add_test(tc, test_write_error_cleans_up);
     suite_add_tcase(s, tc);
     return s;
 }
