@@ -343,6 +343,66 @@ orc_status orc_dataset_commit(orc_dataset *ds, unsigned nparts, orc_error *err)
     return st;
 }
 
+orc_status orc_dataset_find_run(const char *dir, char *run_id, size_t n, int *found,
+                                orc_error *err)
+{
+    if (dir == NULL || run_id == NULL || n == 0 || found == NULL)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "dataset find run: bad arguments");
+    *found = 0;
+    run_id[0] = '\0';
+    char path[PATH_MAX], line[512], run[128] = "";
+    snprintf(path, sizeof path, "%s/_SUCCESS", dir);
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        int ok = fgets(line, sizeof line, f) != NULL && strncmp(line, MANIFEST_MAGIC, 17) == 0 &&
+                 fgets(line, sizeof line, f) != NULL && sscanf(line, "run_id %127s", run) == 1 &&
+                 valid_run_id(run);
+        fclose(f);
+        if (ok) {
+            if (strlen(run) >= n)
+                return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "dataset %s: run id buffer "
+                                     "too small", dir);
+            snprintf(run_id, n, "%s", run);
+            *found = 1;
+            return ORC_OK;
+        }
+    }
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return errno == ENOENT ? ORC_OK
+                               : orc_error_set(err, ORC_ERR_IO, "cannot list %s: %s", dir,
+                                               strerror(errno));
+    struct dirent *de;
+    orc_status st = ORC_OK;
+    while (st == ORC_OK && (de = readdir(d)) != NULL) {
+        char r2[128];
+        if (!parse_part_name(de->d_name, r2, sizeof r2, NULL) &&
+            !(is_temp_name(de->d_name, r2, sizeof r2) && r2[0] != '\0'))
+            continue;
+        if (!*found) {
+            snprintf(run, sizeof run, "%s", r2);
+            *found = 1;
+        } else if (strcmp(run, r2) != 0) {
+            st = orc_error_set(err, ORC_ERR_FORMAT, "dataset %s holds parts of two runs (%s and "
+                               "%s) and no _SUCCESS", dir, run, r2);
+        }
+    }
+    closedir(d);
+    if (st != ORC_OK) {
+        *found = 0;
+        return st;
+    }
+    if (*found) {
+        if (strlen(run) >= n) {
+            *found = 0;
+            return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "dataset %s: run id buffer too "
+                                 "small", dir);
+        }
+        snprintf(run_id, n, "%s", run);
+    }
+    return ORC_OK;
+}
+
 /* ---- listing ---------------------------------------------------------------------------- */
 void orc_dataset_listing_free(orc_dataset_listing *l)
 {

@@ -68,6 +68,12 @@ orc_status orc_dataset_part_close(orc_dataset *ds, unsigned part, orc_parquet_wr
 /* Every part 0..nparts-1 complete: remove other parts, write _SUCCESS, tell the sink. */
 orc_status orc_dataset_commit(orc_dataset *ds, unsigned nparts, orc_error *err);
 
+/* The run id a folder belongs to, for resuming: the one in _SUCCESS if there is one, else the
+ * run id of the parts present (complete or being written). *found = 0 for a folder with no
+ * dataset (or no folder); an error when the parts belong to several runs. */
+orc_status orc_dataset_find_run(const char *dir, char *run_id, size_t n, int *found,
+                                orc_error *err);
+
 /* ---- reading a dataset ----------------------------------------------------------------- */
 typedef struct orc_dataset_listing {
     size_t count;

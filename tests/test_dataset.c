@@ -197,6 +197,13 @@ START_TEST(test_rerun_never_mixes)
     ck_assert_int_eq(system(stray), 0);
     ck_assert_int_eq(orc_dataset_list(dir, &l, &e), ORC_ERR_FORMAT);
     ck_assert_ptr_nonnull(strstr(e.msg, "part-00007-other.zstd.parquet is not in _SUCCESS"));
+    char run[65];
+    int found;
+    char succ[700];
+    snprintf(succ, sizeof succ, "%s/_SUCCESS", dir);
+    ck_assert_int_eq(unlink(succ), 0);
+    ck_assert_int_eq(orc_dataset_find_run(dir, run, sizeof run, &found, &e), ORC_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(e.msg, "two runs"));
     /* Spark's empty _SUCCESS lists whatever parts are there */
     snprintf(stray, sizeof stray, "%s/_SUCCESS", dir);
     FILE *f = fopen(stray, "w");
@@ -272,6 +279,12 @@ START_TEST(test_killed_writer)
     ck_assert_int_eq(orc_parquet_reader_open(tmpname, &r, &e), ORC_ERR_FORMAT);
     orc_dataset_listing l;
     ck_assert_int_eq(orc_dataset_list(dir, &l, &e), ORC_ERR_FORMAT);
+    /* the run to resume is found from the parts (and their temp files) */
+    char run[65];
+    int found;
+    ck_assert_int_eq(orc_dataset_find_run(dir, run, sizeof run, &found, &e), ORC_OK);
+    ck_assert_int_eq(found, 1);
+    ck_assert_str_eq(run, "killme");
     /* resume: part 0 is kept, part 1 redone, the commit sweeps the leftover */
     orc_dataset *ds = NULL;
     ck_assert_int_eq(orc_dataset_open(dir, "killme", NULL, &ds, &e), ORC_OK);
@@ -283,6 +296,12 @@ START_TEST(test_killed_writer)
     ck_assert_int_eq(count_entries(dir, "."), 2); /* "." and ".." only: no temp left */
     ck_assert_int_eq(orc_dataset_list(dir, &l, &e), ORC_OK);
     ck_assert_int_eq(l.rows, 13);
+    ck_assert_int_eq(orc_dataset_find_run(dir, run, sizeof run, &found, &e), ORC_OK);
+    ck_assert(found && strcmp(run, "killme") == 0); /* from _SUCCESS */
+    char nowhere[700];
+    snprintf(nowhere, sizeof nowhere, "%s/none", dir);
+    ck_assert_int_eq(orc_dataset_find_run(nowhere, run, sizeof run, &found, &e), ORC_OK);
+    ck_assert_int_eq(found, 0);
     orc_dataset_listing_free(&l);
     rm_rf(dir);
 }
