@@ -239,6 +239,7 @@ static const orc_parquet_column fixture_columns[] = {
     {"features", ORC_PARQUET_FLOAT_LIST, 0}, {"pca", ORC_PARQUET_FLOAT_LIST, 1},
     {"width", ORC_PARQUET_INT32, 0},         {"bytes", ORC_PARQUET_INT64, 1},
     {"score", ORC_PARQUET_DOUBLE, 1},        {"error", ORC_PARQUET_STRING, 1},
+    {"note", ORC_PARQUET_STRING_DICT, 1}, /* mostly null: all-null chunks in small files */
 };
 #define NCOLS (sizeof fixture_columns / sizeof fixture_columns[0])
 
@@ -303,6 +304,9 @@ static void gen_row(const fixture *f, int64_t r, row_buf *rb, orc_parquet_value 
              (long long)r);
     v[7].str = rb->error;
     v[7].str_len = strlen(rb->error);
+    v[8].is_null = r % 5 != 1;
+    v[8].str = labels[r % 6];
+    v[8].str_len = strlen(labels[r % 6]);
 }
 
 static void json_string(FILE *o, const char *s, size_t n)
