@@ -43,6 +43,7 @@ static void kernels_choose(void)
         limit = orc_isa_best();
     kernels_chosen.gemm = orc_f64_gemm__scalar;
     kernels_chosen.rot = orc_f64_rot__scalar;
+    kernels_chosen.rotv = orc_f64_rotv__scalar;
     kernels_chosen.isa = "scalar";
 #define ORC_F64_GEMM_KERNEL(name, fn)                                                           \
     if (variant_fits(name, limit)) {                                                            \
@@ -51,9 +52,11 @@ static void kernels_choose(void)
     }
 #include "f64-gemm/f64-gemm.inc"
 #undef ORC_F64_GEMM_KERNEL
-#define ORC_F64_ROT_KERNEL(name, fn)                                                            \
-    if (variant_fits(name, limit))                                                              \
-        kernels_chosen.rot = fn;
+#define ORC_F64_ROT_KERNEL(name, fn, fnv)                                                       \
+    if (variant_fits(name, limit)) {                                                            \
+        kernels_chosen.rot = fn;                                                                \
+        kernels_chosen.rotv = fnv;                                                              \
+    }
 #include "f64-rot/f64-rot.inc"
 #undef ORC_F64_ROT_KERNEL
 }
@@ -126,10 +129,13 @@ typedef struct sweep_params {
     double thr;       /* rotate only |a_pq| > thr */
     int negligible;   /* zero a_pq that cannot change a_pp, a_qq (Rutishauser, sweep >= 4) */
     orc_f64_rot_fn rot;
+    orc_f64_rotv_fn rotv;
 } sweep_params;
 
-static uint64_t rotate_pair(size_t m, double *s, double *qt, size_t p, size_t q,
-                            const sweep_params *sp, int *dirty)
+/* The rotation that annihilates s[p][q]: 1 and (c, sn, t) if one is due; 0 if |a_pq| is below
+ * the threshold or was negligible (then zeroed, *dirty set). */
+static int rotation_for(size_t m, double *s, size_t p, size_t q, const sweep_params *sp,
+                        int *dirty, double *c_out, double *s_out, double *t_out)
 {
     const double apq = s[p * m + q];
     if (!(fabs(apq) > sp->thr))
@@ -152,7 +158,19 @@ static uint64_t rotate_pair(size_t m, double *s, double *qt, size_t p, size_t q,
         t = 1.0 / (fabs(theta) + sqrt(theta * theta + 1.0));
     if (theta < 0.0)
         t = -t;
-    const double c = 1.0 / sqrt(t * t + 1.0), sn = t * c;
+    *c_out = 1.0 / sqrt(t * t + 1.0);
+    *s_out = t * *c_out;
+    *t_out = t;
+    return 1;
+}
+
+static uint64_t rotate_pair(size_t m, double *s, double *qt, size_t p, size_t q,
+                            const sweep_params *sp, int *dirty)
+{
+    double c, sn, t;
+    if (!rotation_for(m, s, p, q, sp, dirty, &c, &sn, &t))
+        return 0;
+    const double apq = s[p * m + q], app = s[p * m + p], aqq = s[q * m + q];
     double *rp = s + p * m, *rq = s + q * m;
     sp->rot(m, rp, rq, c, sn);
     for (size_t r = 0; r < m; r++) {
@@ -169,17 +187,79 @@ static uint64_t rotate_pair(size_t m, double *s, double *qt, size_t p, size_t q,
 }
 
 static uint64_t sub_sweep(size_t m, size_t split, double *s, double *qt, int lo, int hi,
-                          const sweep_params *sp, int *dirty)
+                          int cross, const sweep_params *sp, int *dirty)
 {
     uint64_t rotations = 0;
     for (size_t p = 0; p + 1 < m; p++) {
         for (size_t q = p + 1; q < m; q++) {
-            const int cross = p < split && q >= split;
-            if (!cross && !(p < split ? lo : hi))
+            const int is_cross = p < split && q >= split;
+            if (is_cross ? !cross : !(p < split ? lo : hi))
                 continue;
             rotations += rotate_pair(m, s, qt, p, q, sp, dirty);
         }
     }
+    return rotations;
+}
+
+/* One sweep over the cross pairs (p < b <= q) of the m x m (m = 2b) symmetric s, as b rounds
+ * of b disjoint rotations: round r pairs p with b + (p + r) % b. Disjoint rotations commute
+ * and each depends only on its own 2 x 2 block, so a round computes all of them first, then
+ * rotates the row pairs of s and qt (rot) and the column pairs of every row of s (rotv: the
+ * partners of columns 0..b-1 are columns b.., cyclically shifted by r: two contiguous runs),
+ * and finally sets each rotated 2 x 2 block to its exact value. work: 5b doubles. */
+static uint64_t cross_sweep(size_t b, double *s, double *qt, const sweep_params *sp, int *dirty,
+                            double *work)
+{
+    const size_t m = 2 * b;
+    double *cv = work, *sv = work + b, *rotated = work + 2 * b;
+    double *pp_new = work + 3 * b, *qq_new = work + 4 * b;
+    uint64_t rotations = 0;
+    for (size_t r = 0; r < b; r++) {
+        size_t count = 0;
+        for (size_t p = 0; p < b; p++) {
+            const size_t q = b + (p + r) % b;
+            double t;
+            cv[p] = 1.0;
+            sv[p] = 0.0;
+            rotated[p] = 0.0;
+            if (rotation_for(m, s, p, q, sp, dirty, &cv[p], &sv[p], &t)) {
+                const double apq = s[p * m + q];
+                pp_new[p] = s[p * m + p] - t * apq;
+                qq_new[p] = s[q * m + q] + t * apq;
+                rotated[p] = 1.0;
+                count++;
+            }
+        }
+        if (count == 0)
+            continue;
+        rotations += count;
+        for (size_t p = 0; p < b; p++) {
+            if (rotated[p] == 0.0)
+                continue;
+            const size_t q = b + (p + r) % b;
+            sp->rot(m, s + p * m, s + q * m, cv[p], sv[p]);
+            sp->rot(m, qt + p * m, qt + q * m, cv[p], sv[p]);
+        }
+        for (size_t i = 0; i < m; i++) {
+            double *row = s + i * m;
+            sp->rotv(b - r, row, row + b + r, cv, sv);
+            if (r > 0)
+                sp->rotv(r, row + b - r, row + b, cv + b - r, sv + b - r);
+        }
+        for (size_t p = 0; p < b; p++) {
+            if (rotated[p] == 0.0)
+                continue;
+            const size_t q = b + (p + r) % b;
+            s[p * m + q] = 0.0;
+            s[q * m + p] = 0.0;
+            s[p * m + p] = pp_new[p];
+            s[q * m + q] = qq_new[p];
+        }
+    }
+    /* the two passes round differently above and below the diagonal: keep s symmetric */
+    for (size_t i = 0; i < m; i++)
+        for (size_t j = i + 1; j < m; j++)
+            s[j * m + i] = s[i * m + j];
     return rotations;
 }
 
@@ -211,6 +291,7 @@ typedef struct block_solver {
     int *diag_done;           /* [nb] within-block pairs done in this sweep */
     int *visit_lo, *visit_hi; /* [npairs] rotate within-block pairs this round */
     double *s, *qt, *q;       /* [npairs][m][m] */
+    double *rotwork;          /* [npairs][5 b] */
     int *active;              /* [npairs] Q_P != I */
     uint64_t *rot_count;      /* [npairs] */
     /* tile tasks of this round */
@@ -241,8 +322,11 @@ static void task_subproblem(void *ctx, size_t pair, uint32_t worker)
     for (size_t i = 0; i < m; i++)
         qt[i * m + i] = 1.0;
     int dirty = 0;
-    uint64_t r = sub_sweep(m, bs->b, s, qt, bs->visit_lo[pair], bs->visit_hi[pair], &bs->sp,
-                           &dirty);
+    uint64_t r = 0;
+    if (bs->visit_lo[pair] || bs->visit_hi[pair])
+        r += sub_sweep(m, bs->b, s, qt, bs->visit_lo[pair], bs->visit_hi[pair], 0, &bs->sp,
+                       &dirty);
+    r += cross_sweep(bs->b, s, qt, &bs->sp, &dirty, bs->rotwork + pair * 5 * bs->b);
     bs->rot_count[pair] = r;
     bs->active[pair] = r > 0;
     if (r > 0 || dirty) {
@@ -395,11 +479,11 @@ static orc_status solve_unblocked(size_t n, double *a, double *vt, const orc_pca
             rep->off_norm = sqrt(off2);
             return ORC_ERR_NUMERIC;
         }
-        sweep_params sp = {floor_thr, sweep >= 3, k->rot};
+        sweep_params sp = {floor_thr, sweep >= 3, k->rot, k->rotv};
         if (sweep < 3 && 0.2 * sqrt(off2) / (double)n > sp.thr)
             sp.thr = 0.2 * sqrt(off2) / (double)n;
         int dirty = 0;
-        uint64_t r = sub_sweep(n, 0, a, vt, 1, 1, &sp, &dirty);
+        uint64_t r = sub_sweep(n, 0, a, vt, 1, 1, 1, &sp, &dirty);
         rep->rotations += r;
         off2 = off_norm2(n, a, &frob2);
         if (r == 0) {
@@ -498,6 +582,7 @@ orc_status orc_pca_eigen_solve(size_t n, const double *a, double *values, double
         bs.vt = VT;
         bs.k = k;
         bs.sp.rot = k->rot;
+        bs.sp.rotv = k->rotv;
         const size_t np = bs.npairs, mm = bs.m * bs.m;
         bs.work_stride = 3 * mm + bs.m * N;
         bs.blk_lo = malloc(np * sizeof(size_t));
@@ -510,13 +595,14 @@ orc_status orc_pca_eigen_solve(size_t n, const double *a, double *values, double
         bs.s = malloc(np * mm * sizeof(double));
         bs.qt = malloc(np * mm * sizeof(double));
         bs.q = malloc(np * mm * sizeof(double));
+        bs.rotwork = malloc(np * 5 * b * sizeof(double));
         bs.task_p = malloc((np + np * np) * sizeof(uint32_t));
         bs.task_r = malloc((np + np * np) * sizeof(uint32_t));
         bs.work = malloc((size_t)threads * bs.work_stride * sizeof(double));
         if (bs.blk_lo == NULL || bs.blk_hi == NULL || bs.diag_done == NULL ||
             bs.visit_lo == NULL || bs.visit_hi == NULL || bs.active == NULL ||
             bs.rot_count == NULL || bs.s == NULL || bs.qt == NULL || bs.q == NULL ||
-            bs.task_p == NULL || bs.task_r == NULL || bs.work == NULL) {
+            bs.task_p == NULL || bs.task_r == NULL || bs.work == NULL || bs.rotwork == NULL) {
             st = orc_error_set(err, ORC_ERR_NO_MEMORY, "eigen-solve: out of memory for n = %zu",
                                n);
             goto done;
@@ -565,6 +651,7 @@ done:
     free(bs.s);
     free(bs.qt);
     free(bs.q);
+    free(bs.rotwork);
     free(bs.task_p);
     free(bs.task_r);
     free(bs.work);

@@ -12,6 +12,7 @@
 typedef struct orc_pca_kernels {
     orc_f64_gemm_fn gemm;
     orc_f64_rot_fn rot;
+    orc_f64_rotv_fn rotv;
     const char *isa; /* "scalar", "avx2", "avx512" */
 } orc_pca_kernels;
 

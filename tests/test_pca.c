@@ -167,10 +167,11 @@ static const gemm_variant gemm_variants[] = {
 typedef struct rot_variant {
     const char *isa;
     orc_f64_rot_fn fn;
+    orc_f64_rotv_fn fnv;
 } rot_variant;
 
 static const rot_variant rot_variants[] = {
-#define ORC_F64_ROT_KERNEL(isa, fn) {isa, fn},
+#define ORC_F64_ROT_KERNEL(isa, fn, fnv) {isa, fn, fnv},
 #include "f64-rot/f64-rot.inc"
 #undef ORC_F64_ROT_KERNEL
 };
@@ -235,6 +236,20 @@ START_TEST(test_rot_variants)
                 const double wy = i < n ? s * x0[i] + c * y0[i] : y0[i];
                 ck_assert_msg(fabs(x[i] - wx) < 1e-15 && fabs(y[i] - wy) < 1e-15, "%s n %zu i %zu",
                               rot_variants[vi].isa, n, i);
+            }
+            double cv[41], sv[41];
+            for (size_t i = 0; i < 41; i++) {
+                cv[i] = cos(0.1 * (double)i);
+                sv[i] = sin(0.1 * (double)i);
+                x[i] = x0[i];
+                y[i] = y0[i];
+            }
+            rot_variants[vi].fnv(n, x, y, cv, sv);
+            for (size_t i = 0; i < 41; i++) {
+                const double wx = i < n ? cv[i] * x0[i] - sv[i] * y0[i] : x0[i];
+                const double wy = i < n ? sv[i] * x0[i] + cv[i] * y0[i] : y0[i];
+                ck_assert_msg(fabs(x[i] - wx) < 1e-15 && fabs(y[i] - wy) < 1e-15,
+                              "%s rotv n %zu i %zu", rot_variants[vi].isa, n, i);
             }
         }
     }

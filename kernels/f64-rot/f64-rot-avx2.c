@@ -1,4 +1,4 @@
-/* f64-rot-avx2.c -- plane rotation of two rows with AVX2 + FMA, 8 doubles per step. */
+/* f64-rot-avx2.c -- plane rotations of two rows (one c, s, or one per element) with AVX2 + FMA. */
 #include "f64-rot/f64-rot.h"
 
 #include <immintrin.h>
@@ -19,5 +19,21 @@ void orc_f64_rot__avx2(size_t n, double *x, double *y, double c, double s)
         const double xi = x[i], yi = y[i];
         x[i] = c * xi - s * yi;
         y[i] = s * xi + c * yi;
+    }
+}
+
+void orc_f64_rotv__avx2(size_t n, double *x, double *y, const double *c, const double *s)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d vc = _mm256_loadu_pd(c + i), vs = _mm256_loadu_pd(s + i);
+        __m256d xv = _mm256_loadu_pd(x + i), yv = _mm256_loadu_pd(y + i);
+        _mm256_storeu_pd(x + i, _mm256_fmsub_pd(vc, xv, _mm256_mul_pd(vs, yv)));
+        _mm256_storeu_pd(y + i, _mm256_fmadd_pd(vs, xv, _mm256_mul_pd(vc, yv)));
+    }
+    for (; i < n; i++) {
+        const double xi = x[i], yi = y[i];
+        x[i] = c[i] * xi - s[i] * yi;
+        y[i] = s[i] * xi + c[i] * yi;
     }
 }
