@@ -9,7 +9,8 @@
  *    16     8  u64 file size (bytes, digest included)
  *    24     4  u32 kind (1 linear, 2 mlp)          28  4  u32 source (1 features, 2 pca)
  *    32     4  u32 input dim d                     36  4  u32 class count k
- *    40     4  u32 hidden (0 for linear)           44  4  u32 flags (bit 0: L2-normalise rows)
+ *    40     4  u32 hidden (0 for linear)           44  4  u32 flags (bit 0: L2-normalise rows,
+ *                                                                bit 1: signed square root)
  *    48     8  f64 C                               56  8  u64 training rows
  *    64     4  u32 L-BFGS iterations               68  4  u32 evaluations
  *    72     8  f64 final objective                 80  8  f64 training seconds
@@ -476,20 +477,27 @@ static orc_status check_names(const char *const *names, size_t k, orc_error *err
     return ORC_OK;
 }
 
-/* steps 1-2 of the pipeline on one row */
+static double signed_sqrt(double v) { return v < 0.0 ? -sqrt(-v) : sqrt(v); }
+
+/* steps 0-2 of the pipeline on one row */
 static void transform_row(const orc_classifier *c, const float *x, float *z)
 {
     size_t d = c->info.input_dim;
+    int power = c->info.power_normalize;
     double s = 1.0;
     if (c->info.l2_normalize) {
         double ss = 0.0;
-        for (size_t j = 0; j < d; j++)
-            ss += (double)x[j] * x[j];
+        for (size_t j = 0; j < d; j++) {
+            double v = power ? signed_sqrt(x[j]) : (double)x[j];
+            ss += v * v;
+        }
         if (ss > 0.0)
             s = 1.0 / sqrt(ss);
     }
-    for (size_t j = 0; j < d; j++)
-        z[j] = (float)(((double)x[j] * s - c->mean[j]) / c->scale[j]);
+    for (size_t j = 0; j < d; j++) {
+        double v = power ? signed_sqrt(x[j]) : (double)x[j];
+        z[j] = (float)((v * s - c->mean[j]) / c->scale[j]);
+    }
 }
 
 typedef struct xorshift {
@@ -558,6 +566,7 @@ orc_status orc_classifier_train(const float *x, const uint32_t *labels, size_t n
     c->info.kind = opt.kind;
     c->info.source = ORC_FEATURE_SOURCE_FEATURES;
     c->info.l2_normalize = opt.l2_normalize ? 1 : 0;
+    c->info.power_normalize = opt.power_normalize ? 1 : 0;
     c->info.C = opt.C;
     c->info.train_rows = n;
     for (size_t i = 0; i < k; i++)
@@ -833,7 +842,7 @@ orc_status orc_classifier_save(const orc_classifier *c, const char *path, orc_er
     put_u32(buf + 32, d);
     put_u32(buf + 36, k);
     put_u32(buf + 40, h);
-    put_u32(buf + 44, c->info.l2_normalize ? 1u : 0u);
+    put_u32(buf + 44, (c->info.l2_normalize ? 1u : 0u) | (c->info.power_normalize ? 2u : 0u));
     put_f64(buf + 48, c->info.C);
     put_u64(buf + 56, c->info.train_rows);
     put_u32(buf + 64, c->info.iterations);
@@ -954,7 +963,7 @@ orc_status orc_classifier_load(const char *path, orc_classifier **out, orc_error
     if ((kind != ORC_CLASSIFIER_LINEAR && kind != ORC_CLASSIFIER_MLP) ||
         (source != ORC_FEATURE_SOURCE_FEATURES && source != ORC_FEATURE_SOURCE_PCA) ||
         d == 0 || d > CLS_MAX_DIM || k < 2 || k > CLS_MAX_CLASSES ||
-        (kind == ORC_CLASSIFIER_LINEAR) != (h == 0) || h > CLS_MAX_HIDDEN || flags > 1) {
+        (kind == ORC_CLASSIFIER_LINEAR) != (h == 0) || h > CLS_MAX_HIDDEN || flags > 3) {
         st = orc_error_set(err, ORC_ERR_FORMAT,
                            "%s: bad header (kind %u, source %u, %u features, %u classes, "
                            "%u hidden, flags %u)", path, kind, source, d, k, h, flags);
@@ -972,6 +981,7 @@ orc_status orc_classifier_load(const char *path, orc_classifier **out, orc_error
     c->info.kind = (orc_classifier_kind)kind;
     c->info.source = (orc_feature_source)source;
     c->info.l2_normalize = (int)(flags & 1);
+    c->info.power_normalize = (int)((flags >> 1) & 1);
     c->info.C = get_f64(buf + 48);
     c->info.train_rows = get_u64(buf + 56);
     c->info.iterations = get_u32(buf + 64);

@@ -2,6 +2,7 @@
  * MobileNetV2 features (or their PCA projection), trained in C with L-BFGS.
  *
  * Pipeline of one row x[d] (float32):
+ *   0. optional power normalisation: x_j <- sign(x_j) sqrt(|x_j|)
  *   1. optional L2 normalisation: x <- x / ||x||_2 (rows of norm 0 left as they are)
  *   2. standardization fitted on the training rows: z = (x - mean) / scale, scale = population
  *      standard deviation, 1 for a constant feature (as scikit-learn's StandardScaler)
@@ -43,6 +44,7 @@ typedef enum orc_feature_source {
 typedef struct orc_classifier_options {
     orc_classifier_kind kind;
     double C;              /* inverse L2 strength (scikit-learn's C), > 0; default 1 */
+    int power_normalize;   /* 1: step 0 above; default 0 */
     int l2_normalize;      /* 1: step 1 above; default 0 */
     int standardize;       /* 1: step 2 above (default); 0: mean 0, scale 1 */
     unsigned hidden;       /* MLP hidden units (default 256) */
@@ -59,6 +61,7 @@ typedef struct orc_classifier_info {
     uint32_t input_dim;    /* d */
     uint32_t class_count;  /* k */
     uint32_t hidden;       /* 0 for linear */
+    int power_normalize;
     int l2_normalize;
     double C;
     char pca_sha256[65];   /* hex SHA-256 of the .orpca file; "" for source features */

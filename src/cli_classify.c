@@ -6,6 +6,7 @@
 #include "image.h"
 #include "model.h"
 #include "orchard.h"
+#include "pca.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -187,6 +188,7 @@ static void train_usage(FILE *f)
         "  -C, --C VALUE           inverse L2 strength as in scikit-learn (default 1)\n"
         "  --l2-normalize          scale each row to unit L2 norm before standardizing\n"
         "  --no-l2-normalize       do not (default)\n"
+        "  --power-normalize       signed square root of each feature first (before L2)\n"
         "  --max-iter N            L-BFGS iterations (default 300)\n"
         "  --threads N             threads (default 2)\n"
         "  --seed N                MLP initialisation seed (default 1)\n"
@@ -207,7 +209,8 @@ int orc_cli_train(int argc, char **argv)
         {"l2-normalize", no_argument, NULL, 5},   {"no-l2-normalize", no_argument, NULL, 6},
         {"max-iter", required_argument, NULL, 7}, {"threads", required_argument, NULL, 8},
         {"seed", required_argument, NULL, 9},     {"select", no_argument, NULL, 10},
-        {"selection-json", required_argument, NULL, 11}, {"help", no_argument, NULL, 'h'},
+        {"selection-json", required_argument, NULL, 11}, {"power-normalize", no_argument, NULL, 12},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output = NULL, *pca = NULL, *selection_json = NULL;
     int want_pca = 0, select = 0;
@@ -265,6 +268,7 @@ int orc_cli_train(int argc, char **argv)
             break;
         case 10: select = 1; break;
         case 11: selection_json = optarg; break;
+        case 12: opt.power_normalize = 1; break;
         case 'h': train_usage(stdout); return ORC_EXIT_OK;
         default: train_usage(stderr); return ORC_EXIT_USAGE;
         }
@@ -799,6 +803,8 @@ int orc_cli_predict(int argc, char **argv)
     orc_error err = {0};
     orc_classifier *cls = NULL;
     orc_model *net = NULL;
+    orc_pca_model *pm = NULL;
+    float *proj = NULL;
     pathlist inputs = {0};
     uint8_t *img = NULL;
     float *feat = NULL, *prob = NULL;
@@ -809,12 +815,18 @@ int orc_cli_predict(int argc, char **argv)
         goto done;
     }
     const orc_classifier_info *in = orc_classifier_get_info(cls);
-    if (in->source == ORC_FEATURE_SOURCE_PCA) {
-        fprintf(stderr, "orchard predict: %s was trained on PCA features; predicting from images "
-                        "through a PCA model is not supported yet: train on features\n",
-                argv[optind]);
-        (void)pca;
+    if (!check_source(cls, pca, "predict"))
         goto done;
+    if (in->source == ORC_FEATURE_SOURCE_PCA) {
+        if (orc_pca_model_load(pca, &pm, &err) != ORC_OK) {
+            fprintf(stderr, "orchard predict: %s\n", err.msg);
+            goto done;
+        }
+        if (orc_pca_model_get_info(pm)->k != in->input_dim) {
+            fprintf(stderr, "orchard predict: %s keeps %u components but the classifier expects "
+                            "%u\n", pca, orc_pca_model_get_info(pm)->k, in->input_dim);
+            goto done;
+        }
     }
     for (int i = optind + 1; i < argc; i++) {
         struct stat sb;
@@ -844,9 +856,10 @@ int orc_cli_predict(int argc, char **argv)
     t_open = now_seconds() - t_open;
     size_t side = orc_model_input_size(net), dim = orc_model_feature_dim(net);
     size_t k = in->class_count;
-    if (dim != in->input_dim) {
-        fprintf(stderr, "orchard predict: the network gives %zu features but the classifier "
-                        "expects %u\n", dim, in->input_dim);
+    size_t want = pm != NULL ? orc_pca_model_get_info(pm)->dim : in->input_dim;
+    if (dim != want) {
+        fprintf(stderr, "orchard predict: the network gives %zu features but the %s expects "
+                        "%zu\n", dim, pm != NULL ? "PCA model" : "classifier", want);
         goto done;
     }
     if (top > k)
@@ -855,7 +868,8 @@ int orc_cli_predict(int argc, char **argv)
     feat = malloc(dim * sizeof *feat);
     prob = malloc(k * sizeof *prob);
     order = malloc(k * sizeof *order);
-    if (img == NULL || feat == NULL || prob == NULL || order == NULL) {
+    proj = malloc(in->input_dim * sizeof *proj);
+    if (img == NULL || feat == NULL || prob == NULL || order == NULL || proj == NULL) {
         fprintf(stderr, "orchard predict: no memory\n");
         goto done;
     }
@@ -881,7 +895,8 @@ int orc_cli_predict(int argc, char **argv)
         }
         double t1 = now_seconds();
         if (orc_model_run(net, img, 1, feat, &err) != ORC_OK ||
-            orc_classifier_predict(cls, feat, 1, 1, prob, &err) != ORC_OK) {
+            (pm != NULL && orc_pca_apply(pm, feat, 1, dim, proj, &err) != ORC_OK) ||
+            orc_classifier_predict(cls, pm != NULL ? proj : feat, 1, 1, prob, &err) != ORC_OK) {
             fprintf(stderr, "orchard predict: %s: %s\n", path, err.msg);
             goto done;
         }
@@ -933,6 +948,8 @@ done:
     free(feat);
     free(prob);
     free(order);
+    free(proj);
+    orc_pca_model_close(pm);
     orc_model_close(net);
     orc_classifier_close(cls);
     return rc;

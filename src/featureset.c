@@ -1,6 +1,8 @@
 /* featureset.c -- read labelled feature rows from Orchard CSV outputs (see featureset.h). */
 #include "featureset.h"
 
+#include "dataset.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 typedef struct growing {
     orc_featureset *fs;
@@ -90,6 +93,26 @@ static char *take_field(const char **p)
     return out;
 }
 
+/* room for twice as many rows (dim known) */
+static orc_status grow(growing *g, const char *what, orc_error *err)
+{
+    orc_featureset *fs = g->fs;
+    size_t nc = g->cap_rows ? 2 * g->cap_rows : 1024;
+    float *nx = realloc(fs->x, nc * fs->dim * sizeof *nx);
+    if (nx != NULL)
+        fs->x = nx;
+    char **np = realloc(fs->paths, nc * sizeof *np);
+    if (np != NULL)
+        fs->paths = np;
+    char **nl = realloc(fs->labels, nc * sizeof *nl);
+    if (nl != NULL)
+        fs->labels = nl;
+    if (nx == NULL || np == NULL || nl == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "%s: no memory for %zu rows", what, nc);
+    g->cap_rows = nc;
+    return ORC_OK;
+}
+
 static void chomp(char *line, ssize_t *len)
 {
     while (*len > 0 && (line[*len - 1] == '\n' || line[*len - 1] == '\r'))
@@ -137,23 +160,8 @@ static orc_status read_csv(const char *file, growing *g, char **header, orc_erro
         chomp(line, &len);
         if (len == 0)
             continue;
-        if (fs->rows == g->cap_rows) {
-            size_t nc = g->cap_rows ? 2 * g->cap_rows : 1024;
-            float *nx = realloc(fs->x, nc * fs->dim * sizeof *nx);
-            if (nx != NULL)
-                fs->x = nx;
-            char **np = realloc(fs->paths, nc * sizeof *np);
-            if (np != NULL)
-                fs->paths = np;
-            char **nl = realloc(fs->labels, nc * sizeof *nl);
-            if (nl != NULL)
-                fs->labels = nl;
-            if (nx == NULL || np == NULL || nl == NULL) {
-                st = orc_error_set(err, ORC_ERR_NO_MEMORY, "%s: no memory for %zu rows", file, nc);
-                goto done;
-            }
-            g->cap_rows = nc;
-        }
+        if (fs->rows == g->cap_rows && (st = grow(g, file, err)) != ORC_OK)
+            goto done;
         const char *p = line;
         char *path = take_field(&p);
         char *label = path != NULL ? take_field(&p) : NULL;
@@ -199,6 +207,61 @@ static orc_status read_csv(const char *file, growing *g, char **header, orc_erro
 done:
     free(line);
     fclose(f);
+    return st;
+}
+
+/* one Parquet dataset folder (with _SUCCESS): columns path, label and `column` (FLOAT_LIST) */
+static orc_status read_dataset(const char *dir, const char *column, growing *g, orc_error *err)
+{
+    orc_featureset *fs = g->fs;
+    const char *cols[3] = {"path", "label", column};
+    orc_dataset_reader *r = NULL;
+    orc_status st = orc_dataset_reader_open(dir, cols, 3, &r, err);
+    if (st != ORC_OK)
+        return st;
+    for (;;) {
+        int has = 0;
+        orc_parquet_value vp, vl, vx;
+        if ((st = orc_dataset_reader_next(r, &has, err)) != ORC_OK || !has)
+            break;
+        if ((st = orc_dataset_reader_get(r, 0, &vp, err)) != ORC_OK ||
+            (st = orc_dataset_reader_get(r, 1, &vl, err)) != ORC_OK ||
+            (st = orc_dataset_reader_get(r, 2, &vx, err)) != ORC_OK)
+            break;
+        if (vp.is_null || vl.is_null || vx.is_null || vl.str_len == 0 || vx.n_floats == 0) {
+            st = orc_error_set(err, ORC_ERR_FORMAT, "%s: row %zu has a null or empty path, label "
+                               "or %s", dir, fs->rows + 1, column);
+            break;
+        }
+        if (fs->rows == 0)
+            fs->dim = vx.n_floats;
+        if (vx.n_floats != fs->dim) {
+            st = orc_error_set(err, ORC_ERR_FORMAT, "%s: row %zu has %zu %s values, the first "
+                               "row %zu", dir, fs->rows + 1, vx.n_floats, column, fs->dim);
+            break;
+        }
+        if (fs->rows == g->cap_rows && (st = grow(g, dir, err)) != ORC_OK)
+            break;
+        for (size_t j = 0; j < fs->dim; j++)
+            if (!isfinite(vx.floats[j])) {
+                st = orc_error_set(err, ORC_ERR_FORMAT, "%s: row %zu: %s value %zu is not "
+                                   "finite", dir, fs->rows + 1, column, j);
+                break;
+            }
+        if (st != ORC_OK)
+            break;
+        memcpy(fs->x + fs->rows * fs->dim, vx.floats, fs->dim * sizeof *fs->x);
+        fs->paths[fs->rows] = strndup(vp.str, vp.str_len);
+        fs->labels[fs->rows] = strndup(vl.str, vl.str_len);
+        if (fs->paths[fs->rows] == NULL || fs->labels[fs->rows] == NULL) {
+            free(fs->paths[fs->rows]);
+            free(fs->labels[fs->rows]);
+            st = orc_error_set(err, ORC_ERR_NO_MEMORY, "%s: no memory", dir);
+            break;
+        }
+        fs->rows++;
+    }
+    orc_dataset_reader_close(r);
     return st;
 }
 
@@ -278,7 +341,22 @@ orc_status orc_featureset_load(const char *path, int want_pca, orc_featureset **
     char **files = NULL, *header = NULL;
     size_t nfiles = 0;
     orc_status st = ORC_OK;
+    char parquet_dir[4200] = "";
+    const char *column = want_pca ? "pca" : "features";
     if (is_dir(path)) {
+        /* a Parquet dataset: DIR/<pca|features>/_SUCCESS, DIR/features/_SUCCESS (a pca column
+         * next to the features) or DIR/_SUCCESS */
+        const char *subs[3] = {want_pca ? "/pca" : "/features", "/features", ""};
+        for (int i = 0; i < 3 && parquet_dir[0] == '\0'; i++) {
+            char probe[4300];
+            snprintf(probe, sizeof probe, "%s%s/_SUCCESS", path, subs[i]);
+            if (access(probe, F_OK) == 0)
+                snprintf(parquet_dir, sizeof parquet_dir, "%s%s", path, subs[i]);
+        }
+    }
+    if (parquet_dir[0] != '\0') {
+        st = read_dataset(parquet_dir, column, &g, err);
+    } else if (is_dir(path)) {
         char sub[4200];
         snprintf(sub, sizeof sub, "%s/%s", path, want_pca ? "pca" : "features");
         st = list_csv(is_dir(sub) ? sub : path, &files, &nfiles, err);

@@ -1,6 +1,9 @@
 /* featureset.h -- labelled feature rows read back from an Orchard output, for train/evaluate.
  *
  * Accepted inputs (DATASET):
+ *   - a Parquet dataset folder of Orchard (src/dataset.h, with _SUCCESS): DIR itself, or its
+ *     pca/ or features/ subfolder; columns path, label and `features` (or, with want_pca,
+ *     `pca`), a list of floats per row;
  *   - a CSV file as `orchard extract --format csv` or `orchard pca apply` write it: a header
  *     line `path,label,<name>,...` then one row per image, the path and label fields optionally
  *     double-quoted (RFC 4180, "" inside quotes), every other field a float;

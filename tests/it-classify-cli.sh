@@ -88,4 +88,16 @@ head -c 1000 /dev/urandom > "$T/a.orpca"; head -c 1000 /dev/urandom > "$T/b.orpc
     && fail "other PCA accepted"
 grep -q "is not the PCA model this classifier was trained with" "$T/err" || fail "pca: $(cat "$T/err")"
 "$ORCHARD" evaluate "$T/p.orcls" "$T/train.csv" 2> "$T/err" && fail "missing --pca accepted"
+
+# the real PCA: fit on train, project both splits to Parquet datasets, train and evaluate on them
+"$ORCHARD" pca fit "$T/train.csv" -o "$T/real.orpca" --pca-k 4 > /dev/null || fail "pca fit"
+"$ORCHARD" pca apply "$T/real.orpca" "$T/train.csv" -o "$T/train-pca" > /dev/null || fail "pca apply train"
+gen 2 "$T/test2.csv"
+"$ORCHARD" pca apply "$T/real.orpca" "$T/test2.csv" -o "$T/test-pca" > /dev/null || fail "pca apply test"
+"$ORCHARD" train "$T/train-pca" --input pca --pca "$T/real.orpca" -o "$T/rp.orcls" > "$T/rp.out" \
+    || fail "train on a Parquet pca dataset"
+grep -q "180 rows x 4 features" "$T/rp.out" || fail "pca dataset shape: $(cat "$T/rp.out")"
+"$ORCHARD" evaluate "$T/rp.orcls" "$T/test-pca" --pca "$T/real.orpca" | grep -q "top-1 100.00%" \
+    || fail "evaluate on a Parquet pca dataset"
+"$ORCHARD" evaluate "$T/rp.orcls" "$T/test-pca" --pca "$T/a.orpca" 2> /dev/null && fail "other pca"
 echo "it-classify-cli: ok"

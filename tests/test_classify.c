@@ -307,6 +307,19 @@ START_TEST(test_standardization)
     ck_assert_float_eq_tol(t.mean[2], 1.0f, 1e-6f);
     ck_assert_float_eq_tol(t.scale[2], 2.0f, 1e-6f);
     orc_classifier_close(c);
+    /* power normalisation: statistics of sign(x) sqrt(|x|) */
+    orc_classifier_options opt;
+    orc_classifier_options_default(&opt);
+    opt.power_normalize = 1;
+    ck_assert_int_eq(orc_classifier_train(x, y, n, d, names3, 2, &opt, &c, NULL), ORC_OK);
+    orc_classifier_get_tensors(c, &t);
+    double m0 = 0.0;
+    for (size_t i = 0; i < n; i++)
+        m0 += sqrt((double)i) / (double)n;
+    ck_assert_float_eq_tol(t.mean[0], (float)m0, 1e-5f);
+    ck_assert_float_eq_tol(t.mean[2], (float)((sqrt(3.0) - 1.0) / 2.0), 1e-6f);
+    ck_assert_int_eq(orc_classifier_get_info(c)->power_normalize, 1);
+    orc_classifier_close(c);
 }
 END_TEST
 
@@ -402,6 +415,8 @@ static orc_classifier *small_model(orc_classifier_kind kind)
     opt.kind = kind;
     opt.hidden = 6;
     opt.max_iter = 50;
+    opt.power_normalize = kind == ORC_CLASSIFIER_MLP;
+    opt.l2_normalize = kind == ORC_CLASSIFIER_MLP;
     orc_classifier *c = NULL;
     ck_assert_int_eq(orc_classifier_train(x, y, n, d, names3, k, &opt, &c, NULL), ORC_OK);
     return c;
@@ -449,6 +464,8 @@ START_TEST(test_file_round_trip)
         ck_assert_uint_eq(b->input_dim, 4);
         ck_assert_uint_eq(b->class_count, 3);
         ck_assert_uint_eq(b->hidden, a->hidden);
+        ck_assert_int_eq(b->power_normalize, kind == 2);
+        ck_assert_int_eq(b->l2_normalize, kind == 2);
         ck_assert_uint_eq(b->iterations, a->iterations);
         ck_assert_double_eq(b->final_loss, a->final_loss);
         for (size_t q = 0; q < 3; q++)
