@@ -120,22 +120,64 @@ static void describe(const candidate *c, char *buf, size_t n)
         snprintf(buf, n, "linear C=%g%s", c->C, c->l2_normalize ? " l2norm" : "");
 }
 
-/* deterministic validation rows: per class, in dataset order, runs of 6 rows, every 5th run
- * (about 20 %; whole runs so that neighbouring frames of a rotation stay on one side) */
+/* augmented copies written by extraction carry "#<variant>" after the image path */
+static size_t base_len(const char *path)
+{
+    return strcspn(path, "#");
+}
+
+typedef struct keyed_row {
+    const orc_featureset *fs;
+    size_t row;
+} keyed_row;
+
+static int cmp_keyed(const void *pa, const void *pb)
+{
+    const keyed_row *a = pa, *b = pb;
+    uint32_t la = a->fs->label_index[a->row], lb = b->fs->label_index[b->row];
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    const char *x = a->fs->paths[a->row], *y = b->fs->paths[b->row];
+    size_t nx = base_len(x), ny = base_len(y);
+    int c = strncmp(x, y, nx < ny ? nx : ny);
+    if (c != 0)
+        return c;
+    if (nx != ny)
+        return nx < ny ? -1 : 1;
+    return a->row < b->row ? -1 : (a->row > b->row);
+}
+
+/* deterministic validation images: per class, the distinct source images (path without any
+ * "#variant" suffix) in sorted order, cut into runs of 6, every 5th run (about 20 %; whole runs
+ * so that neighbouring frames of a rotation stay on one side). val[i]: 0 train, 1 validation
+ * (an original image), 2 an augmented copy of a validation image (used by neither side). */
 static unsigned char *validation_mask(const orc_featureset *fs)
 {
     unsigned char *val = calloc(fs->rows, 1);
-    size_t *seen = calloc(fs->class_count, sizeof *seen);
-    if (val == NULL || seen == NULL) {
+    keyed_row *order = malloc(fs->rows * sizeof *order);
+    if (val == NULL || order == NULL) {
         free(val);
-        free(seen);
+        free(order);
         return NULL;
     }
+    for (size_t i = 0; i < fs->rows; i++)
+        order[i] = (keyed_row){fs, i};
+    qsort(order, fs->rows, sizeof *order, cmp_keyed);
+    size_t pos = 0;
     for (size_t i = 0; i < fs->rows; i++) {
-        size_t p = seen[fs->label_index[i]]++;
-        val[i] = (p / 6) % 5 == 4;
+        size_t r = order[i].row;
+        if (i > 0) {
+            size_t q = order[i - 1].row;
+            const char *x = fs->paths[r], *y = fs->paths[q];
+            if (fs->label_index[r] != fs->label_index[q])
+                pos = 0;
+            else if (base_len(x) != base_len(y) || strncmp(x, y, base_len(x)) != 0)
+                pos++;
+        }
+        if ((pos / 6) % 5 == 4)
+            val[r] = fs->paths[r][base_len(fs->paths[r])] == '#' ? 2 : 1;
     }
-    free(seen);
+    free(order);
     return val;
 }
 
@@ -321,10 +363,10 @@ int orc_cli_train(int argc, char **argv)
             goto done;
         }
         for (size_t i = 0; i < n; i++) {
-            if (val[i]) {
+            if (val[i] == 1) {
                 memcpy(xb + nb * d, fs->x + i * d, d * sizeof *xb);
                 yb[nb++] = fs->label_index[i];
-            } else {
+            } else if (val[i] == 0) {
                 memcpy(xa + na * d, fs->x + i * d, d * sizeof *xa);
                 ya[na++] = fs->label_index[i];
             }

@@ -39,6 +39,14 @@ gen 2 "$T/test.csv"
 grep -q "^selected: " "$T/train.out" || fail "no selected line"
 grep -q '"val_top1": 1.000000' "$T/sel.json" || fail "validation accuracy not perfect on separable data"
 [ -s "$T/m.orcls" ] || fail "no model written"
+grep -q '"train_rows": 144, "validation_rows": 36' "$T/sel.json" || fail "split sizes: $(head -c 80 "$T/sel.json")"
+# augmented copies ("#variant" after the path) of validation images are kept out of both sides
+awk -F, 'NR > 1 { sub(/\.jpg/, ".jpg#mirror", $1) } NR > 1' OFS=, "$T/train.csv" > "$T/aug-rows"
+cat "$T/train.csv" "$T/aug-rows" > "$T/train-aug.csv"
+"$ORCHARD" train "$T/train-aug.csv" -o "$T/aug.orcls" --select --selection-json "$T/sel-aug.json" \
+    > /dev/null 2>&1 || fail "train --select on augmented rows"
+grep -q '"train_rows": 288, "validation_rows": 36' "$T/sel-aug.json" \
+    || fail "augmented split sizes: $(head -c 80 "$T/sel-aug.json")"
 
 "$ORCHARD" evaluate "$T/m.orcls" "$T/test.csv" -o "$T/eval.json" > "$T/eval.out" \
     || fail "evaluate"

@@ -1,0 +1,31 @@
+/* augment.h -- training-time image augmentation: the 8 symmetries of the square (dihedral
+ * group D4) applied to an RGB image, for extraction of extra training rows.
+ *
+ * Fruits-360 photographs each fruit turning on a motor shaft; a test fruit shows up at angles
+ * and mirrorings the 60 training frames of its class do not cover. Rotated and mirrored copies
+ * of the training images (labels unchanged) teach the classifier that invariance.
+ *
+ * Variant v in [0, 8): bit 2 = mirror left-right first, bits 0-1 = then rotate by 90 * (v & 3)
+ * degrees counter-clockwise. 0 is the identity. Exact pixel permutations, no interpolation.
+ * Pure functions, thread-safe.
+ */
+#ifndef ORC_AUGMENT_H
+#define ORC_AUGMENT_H
+
+#include "orchard.h"
+
+#define ORC_AUGMENT_VARIANTS 8
+
+/* dst[side][side][channels] = variant v of src (same layout); src and dst must not overlap */
+orc_status orc_augment_dihedral(const uint8_t *src, size_t side, size_t channels, unsigned v,
+                                uint8_t *dst, orc_error *err);
+
+/* "identity", "mirror", "rot90", ... ; NULL for v >= 8 */
+const char *orc_augment_name(unsigned v);
+
+/* Parse a --augment list: "none", "flip" (0,4), "rot" (0,1,2,3), "dihedral" (all 8), or a
+ * comma list of names; writes the variants (identity first, no repeats) and their count. */
+orc_status orc_augment_parse(const char *spec, unsigned variants[ORC_AUGMENT_VARIANTS],
+                             unsigned *count, orc_error *err);
+
+#endif
