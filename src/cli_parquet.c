@@ -28,7 +28,8 @@ static void usage(FILE *f)
         "float lists as arrays (%%.9g, exact for float32), doubles %%.17g, integers as numbers,\n"
         "nulls as null; NaN and infinities as the strings \"NaN\", \"Infinity\", \"-Infinity\".\n"
         "Readable types: strings, int32, int64, double and lists of float (see README, Output\n"
-        "format); a column of another type is refused when read.\n");
+        "format), codecs zstd, snappy and none; a column of another type or codec is refused\n"
+        "when read.\n");
 }
 
 static const char *type_name(orc_parquet_type t)

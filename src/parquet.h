@@ -26,9 +26,11 @@
  *
  * Reader: validates every offset, size, level, index and length against the file (a corrupt
  * file gives ORC_ERR_FORMAT, never a crash). It reads our files and files of other writers that
- * use the same types: PLAIN or (RLE|PLAIN)_DICTIONARY values, data pages v1 and v2,
- * UNCOMPRESSED or ZSTD, FLOAT lists whose element is required or optional (a null element is an
- * error). Columns of other types are listed as ORC_PARQUET_UNSUPPORTED and only refused when read.
+ * use the same types: PLAIN, (RLE|PLAIN)_DICTIONARY, DELTA_BINARY_PACKED,
+ * DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY and BYTE_STREAM_SPLIT values, data pages v1 and v2,
+ * UNCOMPRESSED, ZSTD or SNAPPY, FLOAT lists whose element is required or optional (a null
+ * element is an error). Other codecs (GZIP, LZ4, BROTLI) are refused with a message. Columns of
+ * other types are listed as ORC_PARQUET_UNSUPPORTED and only refused when read.
  * Row groups are decoded one at a time and only the columns asked for.
  *
  * Threads: one writer or reader per thread; distinct objects are independent.
@@ -133,7 +135,8 @@ int orc_parquet_reader_find_column(const orc_parquet_reader *r, const char *name
 int64_t orc_parquet_reader_row_count(const orc_parquet_reader *r);
 size_t orc_parquet_reader_row_group_count(const orc_parquet_reader *r);
 int64_t orc_parquet_reader_row_group_rows(const orc_parquet_reader *r, size_t rg);
-/* codec of column `col` in row group `rg` (ZSTD or UNCOMPRESSED; DEFAULT for anything else) */
+/* codec of column `col` in row group `rg` (ZSTD or UNCOMPRESSED; DEFAULT for anything else,
+ * SNAPPY included) */
 orc_parquet_codec orc_parquet_reader_codec(const orc_parquet_reader *r, size_t rg, size_t col);
 const char *orc_parquet_reader_created_by(const orc_parquet_reader *r); /* "" when absent */
 

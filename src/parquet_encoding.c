@@ -219,3 +219,108 @@ static int get_varint(const uint8_t *d, size_t len, size_t *pos, uint64_t *out)
 
 ORC_DEFINE_RLE_DECODE(orc_rle_decode_u8, uint8_t)
 ORC_DEFINE_RLE_DECODE(orc_rle_decode_u32, uint32_t)
+
+long orc_snappy_decompress(const uint8_t *src, size_t n, uint8_t *dst, size_t cap)
+{
+    size_t pos = 0, out = 0;
+    uint64_t total;
+    if (!get_varint(src, n, &pos, &total) || total != cap)
+        return -1;
+    while (pos < n) {
+        uint8_t tag = src[pos++];
+        size_t len, off = 0;
+        if ((tag & 3) == 0) { /* literal */
+            len = (size_t)(tag >> 2) + 1;
+            if (len > 60) {
+                size_t k = len - 60; /* 1..4 length bytes */
+                if (n - pos < k)
+                    return -1;
+                len = 0;
+                for (size_t i = 0; i < k; i++)
+                    len |= (size_t)src[pos + i] << (8 * i);
+                len += 1;
+                pos += k;
+            }
+            if (n - pos < len || cap - out < len)
+                return -1;
+            memcpy(dst + out, src + pos, len);
+            pos += len;
+            out += len;
+            continue;
+        }
+        if ((tag & 3) == 1) {
+            if (n - pos < 1)
+                return -1;
+            len = 4 + ((tag >> 2) & 7);
+            off = (size_t)(tag >> 5) << 8 | src[pos];
+            pos += 1;
+        } else if ((tag & 3) == 2) {
+            if (n - pos < 2)
+                return -1;
+            len = 1 + (size_t)(tag >> 2);
+            off = (size_t)src[pos] | (size_t)src[pos + 1] << 8;
+            pos += 2;
+        } else {
+            if (n - pos < 4)
+                return -1;
+            len = 1 + (size_t)(tag >> 2);
+            off = (size_t)src[pos] | (size_t)src[pos + 1] << 8 | (size_t)src[pos + 2] << 16 |
+                  (size_t)src[pos + 3] << 24;
+            pos += 4;
+        }
+        if (off == 0 || off > out || cap - out < len)
+            return -1;
+        for (size_t i = 0; i < len; i++) /* may overlap: byte by byte */
+            dst[out + i] = dst[out - off + i];
+        out += len;
+    }
+    return out == cap ? (long)out : -1;
+}
+
+long orc_delta_binary_decode(const uint8_t *d, size_t len, int64_t *out, size_t count)
+{
+    size_t pos = 0;
+    uint64_t block, nmini, total, zz;
+    if (!get_varint(d, len, &pos, &block) || !get_varint(d, len, &pos, &nmini) ||
+        !get_varint(d, len, &pos, &total) || !get_varint(d, len, &pos, &zz))
+        return -1;
+    if (block == 0 || block % 128 != 0 || block > 65536 || nmini == 0 || block % nmini != 0 ||
+        (block / nmini) % 32 != 0 || total != count)
+        return -1;
+    size_t per_mini = (size_t)(block / nmini);
+    uint64_t value = (zz >> 1) ^ (~(zz & 1) + 1);
+    size_t got = 0;
+    if (count > 0)
+        out[got++] = (int64_t)value;
+    while (got < count) {
+        uint64_t mz;
+        if (!get_varint(d, len, &pos, &mz))
+            return -1;
+        uint64_t min_delta = (mz >> 1) ^ (~(mz & 1) + 1);
+        if (len - pos < nmini)
+            return -1;
+        const uint8_t *widths = d + pos;
+        pos += (size_t)nmini;
+        for (size_t m = 0; m < nmini && got < count; m++) {
+            int bw = widths[m];
+            if (bw > 64)
+                return -1;
+            size_t bytes = per_mini * (size_t)bw / 8;
+            if (len - pos < bytes)
+                return -1;
+            const uint8_t *p = d + pos;
+            for (size_t k = 0; k < per_mini && got < count; k++) {
+                uint64_t x = 0;
+                if (bw > 0) {
+                    size_t bit = k * (size_t)bw;
+                    for (int b = 0; b < bw; b++, bit++)
+                        x |= (uint64_t)((p[bit / 8] >> (bit % 8)) & 1) << b;
+                }
+                value += min_delta + x;
+                out[got++] = (int64_t)value;
+            }
+            pos += bytes;
+        }
+    }
+    return (long)pos;
+}

@@ -40,4 +40,14 @@ long orc_rle_decode_u8(const uint8_t *data, size_t len, int bit_width, uint8_t *
 long orc_rle_decode_u32(const uint8_t *data, size_t len, int bit_width, uint32_t *out, size_t n,
                         uint32_t max_value);
 
+/* Snappy raw block (Parquet's SNAPPY codec): decompress src[n] into dst[cap]. Returns the
+ * uncompressed size, or -1 when the stream is malformed, copies reach before the start, or the
+ * output would not be exactly cap bytes. */
+long orc_snappy_decompress(const uint8_t *src, size_t n, uint8_t *dst, size_t cap);
+
+/* DELTA_BINARY_PACKED: decode exactly count values into out[count] (wrapping int64 arithmetic,
+ * as the spec asks). Returns the bytes consumed (up to the end of the last miniblock used), or -1
+ * when truncated or malformed (a stream holding more or fewer values than count included). */
+long orc_delta_binary_decode(const uint8_t *d, size_t len, int64_t *out, size_t count);
+
 #endif

@@ -450,6 +450,9 @@ typedef struct chunk_state {
     const uint8_t *dict_bytes; /* strings: entry bytes; scalars: PLAIN values */
     uint8_t *dict_page;  /* owned copy of the dictionary page */
     orc_buf page;        /* decompressed page */
+    orc_buf plain;       /* values of a DELTA_* / BYTE_STREAM_SPLIT page, re-encoded PLAIN */
+    int64_t *ints;       /* scratch for DELTA_BINARY_PACKED */
+    size_t ints_cap;
     uint8_t *def, *rep;  /* scratch levels */
     uint32_t *idx;       /* scratch dictionary indices */
     size_t level_cap, idx_cap;
@@ -580,6 +583,116 @@ static int take_value(chunk_state *s, int dict, const uint8_t **vp, const uint8_
     return 1;
 }
 
+static int grow_ints(chunk_state *s, size_t n)
+{
+    if (n <= s->ints_cap)
+        return 1;
+    int64_t *p = realloc(s->ints, (n ? n : 1) * sizeof *p);
+    if (p == NULL)
+        return 0;
+    s->ints = p;
+    s->ints_cap = n;
+    return 1;
+}
+
+/* DELTA_BINARY_PACKED stream of n values at *vp into s->ints; advances *vp. */
+static int delta_ints(chunk_state *s, const uint8_t **vp, const uint8_t *vend, size_t n)
+{
+    if (!grow_ints(s, n)) {
+        s->problem = "no memory";
+        return 0;
+    }
+    long used = orc_delta_binary_decode(*vp, (size_t)(vend - *vp), s->ints, n);
+    if (used < 0) {
+        s->problem = "bad DELTA_BINARY_PACKED values";
+        return 0;
+    }
+    *vp += used;
+    return 1;
+}
+
+/* Re-encode the `present` values of a DELTA_* or BYTE_STREAM_SPLIT page as PLAIN into
+ * s->plain, so the PLAIN path decodes them; *vp and *vend then point there. */
+static int transcode_to_plain(chunk_state *s, int encoding, const uint8_t **vp,
+                              const uint8_t **vend, size_t present)
+{
+    int phys = s->ci->physical;
+    orc_buf *out = &s->plain;
+    out->len = 0;
+    const uint8_t *p = *vp, *end = *vend;
+    if (encoding == PQ_ENC_BYTE_STREAM_SPLIT && phys != PQ_BYTE_ARRAY) {
+        size_t k = value_size(phys);
+        if ((size_t)(end - p) / k < present) {
+            s->problem = "BYTE_STREAM_SPLIT values truncated";
+            return 0;
+        }
+        if (!orc_buf_reserve(out, present * k))
+            return 0;
+        for (size_t i = 0; i < present; i++)
+            for (size_t j = 0; j < k; j++)
+                out->data[i * k + j] = p[j * present + i];
+        out->len = present * k;
+    } else if (encoding == PQ_ENC_DELTA_BINARY_PACKED &&
+               (phys == PQ_INT32 || phys == PQ_INT64)) {
+        if (!delta_ints(s, &p, end, present))
+            return 0;
+        for (size_t i = 0; i < present; i++) {
+            if (phys == PQ_INT32) {
+                int32_t x = (int32_t)(uint32_t)(uint64_t)s->ints[i];
+                orc_buf_append(out, &x, 4);
+            } else {
+                orc_buf_append(out, &s->ints[i], 8);
+            }
+        }
+    } else if ((encoding == PQ_ENC_DELTA_LENGTH_BYTE_ARRAY ||
+                encoding == PQ_ENC_DELTA_BYTE_ARRAY) && phys == PQ_BYTE_ARRAY) {
+        int64_t *prefix = NULL;
+        if (encoding == PQ_ENC_DELTA_BYTE_ARRAY) {
+            if (!delta_ints(s, &p, end, present))
+                return 0;
+            prefix = malloc((present ? present : 1) * sizeof *prefix);
+            if (prefix == NULL)
+                return 0;
+            memcpy(prefix, s->ints, present * sizeof *prefix);
+        }
+        if (!delta_ints(s, &p, end, present)) {
+            free(prefix);
+            return 0;
+        }
+        size_t prev_start = 0, prev_len = 0;
+        for (size_t i = 0; i < present; i++) {
+            int64_t n = s->ints[i], pre = prefix ? prefix[i] : 0;
+            if (n < 0 || pre < 0 || (uint64_t)pre > prev_len || (uint64_t)n > (size_t)(end - p) ||
+                (uint64_t)n + (uint64_t)pre > PQ_MAX_STRING_BYTES) {
+                free(prefix);
+                s->problem = "bad DELTA string lengths";
+                return 0;
+            }
+            size_t start = out->len + 4;
+            orc_buf_u32le(out, (uint32_t)(n + pre));
+            if (pre > 0 && orc_buf_reserve(out, (size_t)pre)) { /* prefix of the previous value */
+                memmove(out->data + out->len, out->data + prev_start, (size_t)pre);
+                out->len += (size_t)pre;
+            }
+            orc_buf_append(out, p, (size_t)n);
+            p += n;
+            prev_start = start;
+            prev_len = (size_t)(n + pre);
+        }
+        free(prefix);
+    } else {
+        s->problem = "unsupported value encoding for this column type";
+        return 0;
+    }
+    if (out->failed) {
+        s->problem = "no memory";
+        return 0;
+    }
+    *vp = out->data;
+    *vend = out->data + out->len;
+    return 1;
+}
+
 /* Decode one data page (levels already located): nv level entries. */
 static int decode_values(chunk_state *s, size_t nv, int encoding, const uint8_t *vp,
                          const uint8_t *vend)
@@ -609,8 +722,14 @@ static int decode_values(chunk_state *s, size_t nv, int encoding, const uint8_t 
                 return 0;
             }
         }
+    } else if (encoding == PQ_ENC_DELTA_BINARY_PACKED ||
+               encoding == PQ_ENC_DELTA_LENGTH_BYTE_ARRAY ||
+               encoding == PQ_ENC_DELTA_BYTE_ARRAY || encoding == PQ_ENC_BYTE_STREAM_SPLIT) {
+        if (!transcode_to_plain(s, encoding, &vp, &vend, present))
+            return 0;
     } else if (encoding != PQ_ENC_PLAIN) {
-        s->problem = "unsupported value encoding (only PLAIN and dictionary)";
+        s->problem = "unsupported value encoding (PLAIN, dictionary, DELTA_* and "
+                     "BYTE_STREAM_SPLIT are read)";
         return 0;
     }
     col_data *cd = s->cd;
@@ -737,10 +856,11 @@ static orc_status load_column(orc_parquet_reader *r, size_t col, orc_error *err)
     if (c->physical != ci->physical)
         return ferr(r, err, "column '%s': chunk type %d differs from the schema's %d",
                     ci->spec.name, c->physical, ci->physical);
-    if (c->codec != PQ_CODEC_UNCOMPRESSED && c->codec != PQ_CODEC_ZSTD)
+    if (c->codec != PQ_CODEC_UNCOMPRESSED && c->codec != PQ_CODEC_ZSTD &&
+        c->codec != PQ_CODEC_SNAPPY)
         return orc_error_set(err, ORC_ERR_UNSUPPORTED,
-                             "reading %s: column '%s' uses codec %d (only UNCOMPRESSED and "
-                             "ZSTD are supported)", r->path, ci->spec.name, c->codec);
+                             "reading %s: column '%s' uses codec %d (only UNCOMPRESSED, ZSTD "
+                             "and SNAPPY are supported)", r->path, ci->spec.name, c->codec);
     int64_t rows = rg->num_rows;
     size_t nrows = (size_t)rows;
     cd->nulls = calloc(nrows ? nrows : 1, 1);
@@ -858,6 +978,13 @@ static orc_status load_column(orc_parquet_reader *r, size_t col, orc_error *err)
                           ZSTD_isError(got) ? ZSTD_getErrorName(got) : "");
                 break;
             }
+        } else if (c->codec == PQ_CODEC_SNAPPY && (ptype != PQ_PAGE_DATA_V2 || is_compressed)) {
+            if (orc_snappy_decompress(payload + lv_bytes, (size_t)csize - lv_bytes,
+                                      s.page.data + lv_bytes, (size_t)usize - lv_bytes) < 0) {
+                st = ferr(r, err, "column '%s': snappy page does not decompress to its %d bytes",
+                          ci->spec.name, usize);
+                break;
+            }
         } else {
             if (csize != usize) {
                 st = ferr(r, err, "column '%s': uncompressed page with sizes %d != %d",
@@ -913,6 +1040,8 @@ static orc_status load_column(orc_parquet_reader *r, size_t col, orc_error *err)
     free(s.rep);
     free(s.idx);
     orc_buf_free(&s.page);
+    orc_buf_free(&s.plain);
+    free(s.ints);
     if (st == ORC_OK)
         cd->loaded = 1;
     return st;

@@ -20,7 +20,7 @@ trap 'rm -rf "$tmp"' EXIT
 ORC_PARQUET_FIXTURES=$tmp CK_RUN_CASE=fixtures "$BUILD/tests/test_parquet" || exit 1
 ls "$tmp"/*.parquet >/dev/null 2>&1 || { echo "it-parquet: no fixtures written"; exit 1; }
 node tests/parquet/check.mjs "$tmp" || exit 1
-# the other way round: our reader on DuckDB's files, every value equal to DuckDB's own reading;
-# what we do not support (snappy, DELTA encodings of DuckDB's V2) refused with a message
+# the other way round: our reader on DuckDB's files (v1 and v2 pages, zstd/snappy/none), every
+# value equal to DuckDB's own reading; what we do not support (gzip) refused with a message
 mkdir -p "$tmp/foreign"
 node tests/parquet/foreign.mjs "$tmp/foreign" "$BUILD/orchard" || exit 1

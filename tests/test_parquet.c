@@ -198,6 +198,43 @@ START_TEST(test_rle_vectors)
 }
 END_TEST
 
+/* decoders for other writers' files: snappy blocks and DELTA_BINARY_PACKED (spec examples) */
+START_TEST(test_snappy_and_delta_vectors)
+{
+    uint8_t out[32];
+    /* "abc" literal (tag (3-1)<<2), then a copy of 6 at offset 3 with a 1-byte offset
+     * (tag (6-4)<<2 | 1, offset 3): "abcabcabc" */
+    const uint8_t s1[] = {0x09, 0x08, 'a', 'b', 'c', 0x09, 0x03};
+    ck_assert_int_eq(orc_snappy_decompress(s1, sizeof s1, out, 9), 9);
+    ck_assert_int_eq(memcmp(out, "abcabcabc", 9), 0);
+    /* a 2-byte-offset copy (tag (3-1)<<2 | 2, offset 3 LE) */
+    const uint8_t s2[] = {0x06, 0x08, 'a', 'b', 'c', 0x0A, 0x03, 0x00};
+    ck_assert_int_eq(orc_snappy_decompress(s2, sizeof s2, out, 6), 6);
+    ck_assert_int_eq(memcmp(out, "abcabc", 6), 0);
+    const uint8_t far[] = {0x06, 0x08, 'a', 'b', 'c', 0x0A, 0x09, 0x00}; /* before the start */
+    ck_assert_int_eq(orc_snappy_decompress(far, sizeof far, out, 6), -1);
+    ck_assert_int_eq(orc_snappy_decompress(s1, sizeof s1, out, 8), -1); /* wrong size */
+    ck_assert_int_eq(orc_snappy_decompress(s1, 6, out, 9), -1);         /* truncated */
+
+    int64_t v[8];
+    /* 1,2,3,4,5: block 128 (80 01), 4 miniblocks, 5 values, first zigzag(1) = 2, min delta
+     * zigzag(1) = 2, widths 0 0 0 0, no miniblock bytes */
+    const uint8_t d1[] = {0x80, 0x01, 0x04, 0x05, 0x02, 0x02, 0x00, 0x00, 0x00, 0x00};
+    ck_assert_int_eq(orc_delta_binary_decode(d1, sizeof d1, v, 5), (long)sizeof d1);
+    for (int i = 0; i < 5; i++)
+        ck_assert_int_eq(v[i], i + 1);
+    /* 7,5,3,1,2,3,4,5: first 14, min delta zigzag(-2) = 3, miniblock 0 of width 2 holds
+     * 0,0,0,3,3,3,3 (+25 zeros): C0 3F then six zero bytes */
+    const uint8_t d2[] = {0x80, 0x01, 0x04, 0x08, 0x0E, 0x03, 0x02, 0x00, 0x00,
+                          0x00, 0xC0, 0x3F, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    const int64_t want[8] = {7, 5, 3, 1, 2, 3, 4, 5};
+    ck_assert_int_eq(orc_delta_binary_decode(d2, sizeof d2, v, 8), (long)sizeof d2);
+    ck_assert_int_eq(memcmp(v, want, sizeof want), 0);
+    ck_assert_int_eq(orc_delta_binary_decode(d2, sizeof d2 - 1, v, 8), -1); /* truncated */
+    ck_assert_int_eq(orc_delta_binary_decode(d2, sizeof d2, v, 7), -1);     /* count differs */
+}
+END_TEST
+
 START_TEST(test_rle_roundtrip_sweep)
 {
     uint32_t state = 12345;
@@ -788,6 +825,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_thrift_decoder);
     tcase_add_test(tc, test_rle_vectors);
     tcase_add_test(tc, test_rle_roundtrip_sweep);
+    tcase_add_test(tc, test_snappy_and_delta_vectors);
     suite_add_tcase(s, tc);
     tc = tcase_create("fixtures");
     tcase_set_timeout(tc, 120);
