@@ -10,8 +10,11 @@
 // FLOAT[] (optional elements in DuckDB's schema; some lists NULL or empty), int32, int64 (some
 // NULL), double; zstd, snappy and uncompressed; row groups of 1000 rows; data pages v1 (PLAIN,
 // dictionary) and v2 (DuckDB's V2: DELTA_BINARY_PACKED, DELTA_LENGTH_BYTE_ARRAY,
-// BYTE_STREAM_SPLIT, RLE_DICTIONARY).
-import { execFileSync, spawnSync } from 'node:child_process';
+// BYTE_STREAM_SPLIT, RLE_DICTIONARY). Then arrow-rs (parquet-wasm's writer) writes the same
+// kind of table from JS arrays with its defaults, with v2 pages + DELTA_BYTE_ARRAY /
+// DELTA_LENGTH_BYTE_ARRAY / DELTA_BINARY_PACKED + snappy + small row groups and pages, and with
+// BYTE_STREAM_SPLIT + zstd; ours must equal the source arrays.
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
 const [dir, orchard] = process.argv.slice(2);
@@ -94,5 +97,75 @@ for (const s of samples) {
     console.log(`ok   ${s.name}: ${ours.length} rows x ${names.length} columns equal to DuckDB's (encodings ${encs})`);
   }
 }
-console.log(`foreign.mjs: ${samples.length} DuckDB files, ${failures} failed`);
+// ---------- arrow-rs (parquet-wasm) as the writer: values compared with the source arrays ----------
+const arrow = await import('apache-arrow');
+const pw = await import('parquet-wasm');
+const N = 2500;
+const src = { path: [], label: [], features: [], width: [], bytes: [], score: [] };
+for (let i = 0; i < N; i++) {
+  src.path.push(`data/${['Apple', 'Pêche', '梨', 'émoji 🍓'][i % 4]}/${i}_100.jpg`);
+  src.label.push(i % 17 === 5 ? null : ['Banana', 'Apple', 'Cherry', 'Date'][i % 4]);
+  src.features.push(i % 23 === 7 ? null : i % 11 === 2 ? []
+    : Array.from({ length: 1 + (i % 9) }, (_, x) => Math.fround((x * 0.37 - i / 1000) * (x % 2 ? -1 : 1))));
+  src.width.push((i * 37) % 1000 - 500);
+  src.bytes.push(i % 4 === 1 ? null : BigInt(i - 50) * 4000000011n);
+  src.score.push(i / 7 - 10);
+}
+const elem = new arrow.Field('element', new arrow.Float32(), false);
+const table = new arrow.Table({
+  path: arrow.vectorFromArray(src.path, new arrow.Utf8()),
+  label: arrow.vectorFromArray(src.label, new arrow.Utf8()),
+  features: arrow.vectorFromArray(src.features, new arrow.List(elem)),
+  width: arrow.vectorFromArray(src.width, new arrow.Int32()),
+  bytes: arrow.vectorFromArray(src.bytes, new arrow.Int64()),
+  score: arrow.vectorFromArray(src.score, new arrow.Float64()),
+});
+const ipc = arrow.tableToIPC(table, 'stream');
+const E = pw.Encoding;
+const arrowSamples = [
+  { name: 'arrow-default.parquet', props: () => new pw.WriterPropertiesBuilder() },
+  { name: 'arrow-v2-delta-snappy.parquet', props: () => new pw.WriterPropertiesBuilder()
+      .setWriterVersion(pw.WriterVersion.V2).setDictionaryEnabled(false)
+      .setCompression(pw.Compression.SNAPPY).setMaxRowGroupSize(700).setDataPageSizeLimit(4096)
+      .setColumnEncoding('path', E.DELTA_BYTE_ARRAY).setColumnEncoding('label', E.DELTA_LENGTH_BYTE_ARRAY)
+      .setColumnEncoding('width', E.DELTA_BINARY_PACKED).setColumnEncoding('bytes', E.DELTA_BINARY_PACKED) },
+  { name: 'arrow-bss-zstd.parquet', props: () => new pw.WriterPropertiesBuilder()
+      .setDictionaryEnabled(false).setCompression(pw.Compression.ZSTD)
+      .setColumnEncoding('features.list.element', E.BYTE_STREAM_SPLIT).setColumnEncoding('score', E.BYTE_STREAM_SPLIT) },
+];
+const { writeFileSync } = await import('node:fs');
+for (const a of arrowSamples) {
+  const f = path.resolve(dir, a.name);
+  writeFileSync(f, pw.writeParquet(pw.Table.fromIPCStream(ipc), a.props().build()));
+  const encs = (await c.runAndReadAll(`SELECT DISTINCT encodings FROM parquet_metadata(${sqlFile(f)})`))
+    .getRowObjectsJS().map((r) => r.encodings).join(' | ');
+  const res = spawnSync(orchard, ['parquet', 'cat', f], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  if (res.status !== 0) {
+    failures++;
+    console.log(`FAIL ${a.name} (encodings ${encs}): orchard parquet cat exit ${res.status}: ${res.stderr.trim()}`);
+    continue;
+  }
+  const ours = res.stdout.split('\n').filter((l) => l.length).map((l) => JSON.parse(l));
+  const problems = [];
+  if (ours.length !== N) problems.push(`rows: ours ${ours.length}, want ${N}`);
+  for (let i = 0; i < Math.min(ours.length, N) && problems.length < 5; i++) {
+    for (const n of Object.keys(src)) {
+      const a2 = ours[i][n], b = src[n][i];
+      let same;
+      if (b === null) same = a2 === null;
+      else if (Array.isArray(b)) same = Array.isArray(a2) && a2.length === b.length && a2.every((x, k) => Object.is(Math.fround(x), b[k]));
+      else if (typeof b === 'bigint') same = typeof a2 === 'number' && BigInt(a2) === b;
+      else same = Object.is(a2, b);
+      if (!same) problems.push(`row ${i} ${n}: ours ${JSON.stringify(a2)} want ${typeof b === 'bigint' ? b : JSON.stringify(b)}`);
+    }
+  }
+  if (problems.length) {
+    failures++;
+    console.log(`FAIL ${a.name} (encodings ${encs})`);
+    for (const p of problems) console.log(`  - ${p}`);
+  } else {
+    console.log(`ok   ${a.name}: ${N} rows equal to the arrays arrow-rs wrote (encodings ${encs})`);
+  }
+}
+console.log(`foreign.mjs: ${samples.length} DuckDB files + ${arrowSamples.length} arrow-rs files, ${failures} failed`);
 process.exit(failures ? 1 : 0);
