@@ -74,7 +74,7 @@ BENCH_SRCS := $(wildcard bench/bench_*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRCS))
 LIB := $(BUILD)/liborchard.a
 
-.PHONY: all check check-unit check-scripts asan weights bench clean help run
+.PHONY: all check check-unit check-scripts asan weights bench clean help run neon-check
 all: $(BUILD)/orchard $(BUILD)/orchard-convert
 
 # ISA flags on the ISA files only (pattern-specific variables)
@@ -106,6 +106,31 @@ $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(LIB) tests/check_main.h
 $(BUILD)/bench_%: bench/bench_%.c $(LIB)
 	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< $(LIB) $(LAPACKE_LIBS) $(LDLIBS_ALL)
 
+# ---- NEON: the AArch64 kernels cross-built and run under qemu-user (tools/test.sh) --------
+# Static test binaries from the kernel, SIMD and model tests plus the few library files they
+# need, with tests/neon/check.h standing in for libcheck (the cross sysroot has none). The
+# full-size model oracle is left out under emulation (slow); test_simd covers the kernels at
+# every MobileNetV2 shape and test_model the whole model at two small sizes.
+NEON_CC    ?= aarch64-linux-gnu-gcc
+NEON_QEMU  ?= qemu-aarch64-static
+NEON_BUILD ?= build-neon
+NEON_TESTS := test_kernels test_simd test_model
+NEON_SRCS  := src/isa.c src/dispatch.c src/error.c src/threadpool.c src/model.c \
+              tests/neon/weights_stub.c \
+              $(foreach op,conv3x3 dwconv3x3 pwconv gavgpool fmapeak,\
+                  $(wildcard kernels/$(op)/*-scalar.c kernels/$(op)/*-neon.c))
+NEON_BINS  := $(addprefix $(NEON_BUILD)/,$(NEON_TESTS))
+NEON_MODEL_TESTS := test_oracle_small,test_bitwise_identity,test_errors
+$(NEON_BUILD)/test_%: tests/test_%.c $(NEON_SRCS) $(wildcard src/*.h kernels/*.h kernels/*/*.h kernels/*/*.inc tests/*.h tests/neon/*.h)
+	@command -v $(NEON_CC) >/dev/null || { echo "neon-check: $(NEON_CC) not found: apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static (or tools/install-deps.sh --test)" >&2; exit 1; }
+	@mkdir -p $(dir $@)
+	$(NEON_CC) $(CSTD) -O2 $(WARN) -static -pthread -Itests/neon -Itests -Isrc -Ikernels -o $@ $< $(NEON_SRCS) -lm
+neon-check: $(NEON_BINS)
+	@command -v $(NEON_QEMU) >/dev/null || { echo "neon-check: $(NEON_QEMU) not found: apt-get install qemu-user-static" >&2; exit 1; }
+	@for t in $(NEON_BINS); do echo "neon-check: $$t (qemu-aarch64)"; only=""; \
+	    [ "$$(basename $$t)" = test_model ] && only="$(NEON_MODEL_TESTS)"; \
+	    ORC_MINI_TESTS="$$only" $(NEON_QEMU) $$t || exit 1; done
+
 # ---- weights --------------------------------------------------------------------------------
 WEIGHTS := weights/mobilenet_v2_1.0_224.orw
 H5 := $(ORCHARD_SHARED)/weights/mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5
@@ -127,7 +152,7 @@ run: all $(WEIGHTS)
 	tools/run.sh
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-neon
 
 help:
 	@sed -n '1,8p' Makefile

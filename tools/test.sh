@@ -11,4 +11,6 @@ tools/install-deps.sh --test
 JOBS=$(nproc)
 make -j"$JOBS" WERROR=1 all weights
 make -j"$JOBS" WERROR=1 check
+# the NEON kernels, cross-built for AArch64 and run under qemu-user (on x86-64 hosts)
+if [ "$(uname -m)" = x86_64 ]; then make -j"$JOBS" WERROR=1 neon-check; fi
 make -j"$JOBS" WERROR=1 asan
