@@ -24,3 +24,11 @@ node tests/parquet/check.mjs "$tmp" || exit 1
 # value equal to DuckDB's own reading; what we do not support (gzip) refused with a message
 mkdir -p "$tmp/foreign"
 node tests/parquet/foreign.mjs "$tmp/foreign" "$BUILD/orchard" || exit 1
+# the CLI on a fixture: info names rows, row groups and codecs; --help works
+rg=$(grep -o '"row_groups":[0-9]*' "$tmp/many-row-groups.expect.json" | cut -d: -f2)
+info=$("$BUILD/orchard" parquet info "$tmp/many-row-groups.parquet") || exit 1
+echo "$info" | grep -q "rows: 3000  row groups: $rg\$" || { echo "it-parquet: unexpected info: $info"; exit 1; }
+echo "$info" | grep -q "row group $((rg - 1)): .* zstd" || { echo "it-parquet: no codecs in info"; exit 1; }
+"$BUILD/orchard" parquet --help | grep -q "orchard parquet cat" || exit 1
+"$BUILD/orchard" parquet cat "$tmp/nope.parquet" 2>/dev/null && { echo "it-parquet: a missing file was read"; exit 1; }
+exit 0

@@ -167,5 +167,30 @@ for (const a of arrowSamples) {
     console.log(`ok   ${a.name}: ${N} rows equal to the arrays arrow-rs wrote (encodings ${encs})`);
   }
 }
+// ---------- corrupted copies of the foreign files: an error or a clean read, never a crash ----------
+// (under the ASan build a sanitizer report fails the check as well)
+const { readFileSync: slurp } = await import('node:fs');
+let seed = 12345;
+const rand = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 8);
+let corrupted = 0, refused = 0;
+for (const name of ['duckdb-v2-uncompressed.parquet', 'arrow-v2-delta-snappy.parquet']) {
+  const orig = slurp(path.resolve(dir, name));
+  for (let it = 0; it < 40; it++) {
+    const m = Buffer.from(orig);
+    const k = 1 + (rand() % 6);
+    for (let j = 0; j < k; j++) m[rand() % m.length] = rand() & 255;
+    const f = path.resolve(dir, `corrupt-${it}-${name}`);
+    writeFileSync(f, m);
+    const res = spawnSync(orchard, ['parquet', 'cat', f], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    corrupted++;
+    if (res.signal || (res.status !== 0 && res.status !== 1) || /Sanitizer|runtime error/.test(res.stderr)) {
+      failures++;
+      console.log(`FAIL corrupted ${name} #${it}: status ${res.status} signal ${res.signal}: ${res.stderr.trim().slice(0, 300)}`);
+    } else if (res.status === 1) {
+      refused++;
+    }
+  }
+}
+console.log(`ok   ${corrupted} corrupted copies of foreign files: ${refused} refused with a message, the rest read, no crash`);
 console.log(`foreign.mjs: ${samples.length} DuckDB files + ${arrowSamples.length} arrow-rs files, ${failures} failed`);
 process.exit(failures ? 1 : 0);
