@@ -74,7 +74,8 @@ BENCH_SRCS := $(wildcard bench/bench_*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(BUILD)/%,$(BENCH_SRCS))
 LIB := $(BUILD)/liborchard.a
 
-.PHONY: all check check-unit check-scripts asan weights bench clean help run neon-check
+.PHONY: all check check-unit check-scripts asan weights bench bench-peer clean help run \
+        neon-check
 all: $(BUILD)/orchard $(BUILD)/orchard-convert
 
 # ISA flags on the ISA files only (pattern-specific variables)
@@ -147,6 +148,10 @@ asan:
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" check
 
 bench: $(BENCH_BINS)
+
+# Orchard vs ONNX Runtime (../shared/peers) interleaved in one run: tools/bench-peer.sh
+bench-peer: $(BUILD)/bench_model $(WEIGHTS)
+	tools/bench-peer.sh --build $(BUILD) $(BENCH_PEER_ARGS)
 
 run: all $(WEIGHTS)
 	tools/run.sh
