@@ -20,6 +20,8 @@ typedef struct orc_cli_command {
 int orc_cli_train(int argc, char **argv);
 int orc_cli_evaluate(int argc, char **argv);
 int orc_cli_predict(int argc, char **argv);
+/* src/cli_report.c */
+int orc_cli_report(int argc, char **argv);
 
 extern int orc_cli_verbose; /* -v given before the subcommand (or ORCHARD_VERBOSE=1) */
 

@@ -16,6 +16,7 @@ static const orc_cli_command commands[] = {
     {"train", "train the fruit classifier on a features dataset", orc_cli_train},
     {"evaluate", "score a classifier: top-1/top-5, per class, confusion", orc_cli_evaluate},
     {"predict", "classify images: label, probability, top 5, latency", orc_cli_predict},
+    {"report", "one HTML page about a run: PCA, scatter, confusion, timings", orc_cli_report},
     {NULL, NULL, NULL}
 };
 
