@@ -63,7 +63,7 @@ static orc_status check_bucket(const char *bucket, orc_error *err)
                              bucket ? bucket : "");
     for (size_t i = 0; i < n; i++) {
         char c = bucket[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_'))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.'))
             return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
                                  "bucket name '%s' may only hold a-z, 0-9, '.', '-'", bucket);
     }
@@ -398,6 +398,15 @@ static size_t on_read(char *buf, size_t size, size_t n, void *ctx)
     return want;
 }
 
+static int on_seek(void *ctx, curl_off_t offset, int origin)
+{
+    s3_request *r = ctx;
+    if (origin != SEEK_SET || offset < 0 || (uint64_t)offset > r->body_len)
+        return CURL_SEEKFUNC_CANTSEEK;
+    r->upload_pos = (size_t)offset;
+    return CURL_SEEKFUNC_OK;
+}
+
 static int use_virtual(const orc_s3 *s3, const char *bucket)
 {
     if (s3->opt.addressing == ORC_S3_ADDRESSING_PATH)
@@ -617,6 +626,7 @@ static orc_status attempt(orc_s3 *s3, s3_request *r, const char *payload_hash, i
         orc_strbuf_reset(&r->resp, 0);
         curl_easy_setopt(c, CURLOPT_URL, url.data);
         curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+        curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L); /* keys may hold "/./" or "/../": send as signed */
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
         curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
@@ -638,6 +648,8 @@ static orc_status attempt(orc_s3 *s3, s3_request *r, const char *payload_hash, i
             curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
             curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
             curl_easy_setopt(c, CURLOPT_READDATA, r);
+            curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, on_seek); /* curl's own resend on a dead reused connection */
+            curl_easy_setopt(c, CURLOPT_SEEKDATA, r);
             curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, (curl_off_t)r->body_len);
             if (strcmp(r->method, "PUT") != 0)
                 curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, r->method);
@@ -1080,6 +1092,39 @@ static void abort_upload(orc_s3 *s3, const char *bucket, const char *key, const 
     orc_strbuf_free(&r.resp);
 }
 
+/* A retried CreateMultipartUpload may have created uploads whose answers were lost: abort the
+ * other uploads of this exact key that started since `since` (a concurrent writer of the same
+ * key in that window would lose its upload too: S3 offers no way to tell them apart). */
+static void abort_orphans(orc_s3 *s3, const char *bucket, const char *key, const char *keep,
+                          time_t since)
+{
+    s3_request r;
+    request_init(&r, "GET", bucket, NULL);
+    r.query[r.nq++] = (orc_sigv4_pair){"uploads", ""};
+    r.query[r.nq++] = (orc_sigv4_pair){"prefix", key};
+    orc_error e = {0};
+    orc_xml_doc *doc = NULL;
+    if (perform(s3, &r, &e) == ORC_OK &&
+        orc_xml_parse(r.resp.data ? r.resp.data : "", r.resp.len, &doc, NULL) == ORC_OK) {
+        const orc_xml_node *root = orc_xml_root(doc);
+        for (size_t i = 0; i < root->n_children; i++) {
+            const orc_xml_node *u = &root->children[i];
+            const char *k = orc_xml_child_text(u, "Key");
+            const char *id = orc_xml_child_text(u, "UploadId");
+            const char *when = orc_xml_child_text(u, "Initiated");
+            if (strcmp(u->name, "Upload") != 0 || k == NULL || id == NULL || when == NULL ||
+                strcmp(k, key) != 0 || strcmp(id, keep) == 0)
+                continue;
+            struct tm tm;
+            memset(&tm, 0, sizeof tm);
+            if (strptime(when, "%Y-%m-%dT%H:%M:%S", &tm) != NULL && timegm(&tm) >= since - 60)
+                abort_upload(s3, bucket, key, id);
+        }
+    }
+    orc_xml_close(doc);
+    orc_strbuf_free(&r.resp);
+}
+
 static orc_status complete_upload(multipart *m, orc_error *err)
 {
     orc_strbuf body = {0};
@@ -1138,7 +1183,9 @@ static orc_status put_multipart(orc_s3 *s3, const char *bucket, const char *key,
     s3_request r;
     request_init(&r, "POST", bucket, key);
     r.query[r.nq++] = (orc_sigv4_pair){"uploads", ""};
+    time_t create_time = time(NULL);
     orc_status st = perform(s3, &r, err);
+    int create_retried = r.attempts > 1;
     orc_xml_doc *doc = NULL;
     char *upload_id = NULL;
     if (st == ORC_OK) {
@@ -1190,6 +1237,8 @@ static orc_status put_multipart(orc_s3 *s3, const char *bucket, const char *key,
         abort_upload(s3, bucket, key, upload_id);
         orc_error_prefix(err, "multipart upload aborted");
     }
+    if (create_retried)
+        abort_orphans(s3, bucket, key, upload_id, create_time);
     for (size_t i = 0; m.etags != NULL && i < m.nparts; i++)
         free(m.etags[i]);
     free(m.etags);
