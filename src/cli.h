@@ -16,6 +16,7 @@ typedef struct orc_cli_command {
     int (*run)(int argc, char **argv); /* argv[0] is the subcommand name */
 } orc_cli_command;
 
+int orc_cli_extract(int argc, char **argv); /* src/cli_extract.c */
 /* src/cli_classify.c */
 int orc_cli_train(int argc, char **argv);
 int orc_cli_evaluate(int argc, char **argv);
