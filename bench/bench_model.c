@@ -3,7 +3,7 @@
  *   orchard threads=1 batch= 1 img/s median   X min   Y max   Z
  *
  *   build/bench_model [--threads 1,2] [--batch 1,32] [--reps 7] [--seconds 1] [--isa X]
- *                     [--weights weights/mobilenet_v2_1.0_224.orw]
+ *                     [--weights weights/mobilenet_v2_1.0_224.orw] [--unfused]
  *
  * Per thread count one model is opened (batch capacity = the largest batch); per batch size
  * three warm-up runs, then --reps repetitions, each running batches for at least --seconds of
@@ -47,7 +47,8 @@ static void usage(FILE *f)
             "  --seconds S     minimum wall time of one repetition (default 1)\n"
             "  --isa ISA       widest ISA allowed: scalar, avx2, avx512, neon or auto (default:\n"
             "                  ORCHARD_ISA, else the best this CPU supports)\n"
-            "  --weights FILE  weight file (default weights/mobilenet_v2_1.0_224.orw)\n");
+            "  --weights FILE  weight file (default weights/mobilenet_v2_1.0_224.orw)\n"
+            "  --unfused       run every layer on its own (no fused blocks), for comparison\n");
 }
 
 static int parse_list(const char *s, size_t *out, size_t *n, size_t max_value)
@@ -70,12 +71,17 @@ int main(int argc, char **argv)
 {
     size_t threads[MAX_LIST] = {1, 2}, batches[MAX_LIST] = {1, 32}, nthreads = 2, nbatches = 2;
     size_t reps = 7;
+    int unfused = 0;
     double seconds = 1.0;
     const char *isa_name = NULL, *weights = "weights/mobilenet_v2_1.0_224.orw";
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             usage(stdout);
             return 0;
+        }
+        if (strcmp(argv[i], "--unfused") == 0) {
+            unfused = 1;
+            continue;
         }
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int bad = v == NULL;
@@ -135,6 +141,7 @@ int main(int argc, char **argv)
         opt.threads = threads[t];
         opt.isa = isa;
         opt.batch_capacity = max_batch;
+        opt.unfused = unfused;
         orc_model *m = NULL;
         if (orc_model_open(weights, &opt, &m, &err) != ORC_OK) {
             fprintf(stderr, "bench_model: %s\n", err.msg);

@@ -1,5 +1,14 @@
 /* model.c -- MobileNetV2 forward pass: graph validation and buffer plan at open, static
- * per-layer work split at run time. */
+ * per-layer work split at run time.
+ *
+ * Fused blocks: an expand (1x1) -> depthwise -> project (1x1) chain at a high resolution
+ * (input >= FUSE_MIN_SIZE) runs as one step, tile of output rows by tile: the expand rows the
+ * tile's depthwise window needs go to a per-thread scratch tile (kept in L2 instead of a
+ * several-MB activation round trip through memory), the depthwise output to a second one, and
+ * the project writes the block output. Tiles recompute the 1-2 expand rows they share with the
+ * previous tile. Every element gets exactly the arithmetic of the unfused layers (the kernels
+ * do not depend on where a range starts; rows outside a tile are either real padding or not
+ * needed), so fused and unfused features are bitwise identical. */
 #include "model.h"
 
 #include <math.h>
@@ -11,6 +20,8 @@
 #include "threadpool.h"
 
 #define MAX_BUFFERS 8
+#define FUSE_MIN_SIZE 28              /* fuse blocks whose input is at least this high */
+#define FUSE_TILE_BYTES (768u << 10)  /* target size of a fused block's expand tile */
 
 typedef struct step {
     orc_layer_kind kind;
@@ -18,6 +29,8 @@ typedef struct step {
     int in_buf, out_buf, res_buf; /* buffer indices; res_buf -1: no residual */
     float out_min, out_max;
     float *packed;
+    size_t fused_rows; /* > 0: this expand step runs itself and the next two steps as one
+                          fused block, this many depthwise output rows per tile */
 } step;
 
 struct orc_model {
@@ -32,9 +45,12 @@ struct orc_model {
     size_t slots;              /* one buffer set per thread (images in flight) */
     float *act_mem;            /* slots * nbuf * buf_floats, 64-byte aligned */
     float *packed_mem;
+    size_t scratch_floats;     /* per thread: the fused blocks' expand + depthwise tiles */
+    float *scratch_mem;        /* threads * scratch_floats */
     orc_threadpool *pool;
     size_t threads, batch_capacity;
     orc_model_parallelism parallelism;
+    int unfused;
     char kernels_desc[256];
 };
 
@@ -161,6 +177,46 @@ static orc_status plan_buffers(orc_model *m, const orc_layer *layers, orc_error 
     return ORC_OK;
 }
 
+/* depthwise input rows [*first, *end) that output rows [r0, r1) of step d read */
+static void fused_input_rows(const step *d, size_t r0, size_t r1, size_t *first, size_t *end)
+{
+    size_t top = r0 * d->stride, bottom = (r1 - 1) * d->stride + 3;
+    *first = top < d->pad_top ? 0 : top - d->pad_top;
+    *end = bottom - d->pad_top < d->in_h ? bottom - d->pad_top : d->in_h;
+}
+
+/* mark expand -> depthwise -> project chains at high resolution as fused, choose their tile
+ * height and the per-thread scratch size */
+static void plan_fusion(orc_model *m, const orc_layer *layers)
+{
+    size_t scratch = 0;
+    for (size_t i = 0; i + 2 < m->nsteps; i++) {
+        step *e = &m->steps[i], *d = &m->steps[i + 1], *p = &m->steps[i + 2];
+        if (e->kind != ORC_LAYER_CONV1X1 || d->kind != ORC_LAYER_DWCONV3X3 ||
+            p->kind != ORC_LAYER_CONV1X1 || e->in_h < FUSE_MIN_SIZE || e->res_buf >= 0 ||
+            d->res_buf >= 0)
+            continue;
+        int needed = 0; /* the intermediate outputs must not be anyone's residual source */
+        for (size_t j = 0; j < m->nsteps; j++)
+            if (layers[j].residual_from == (int32_t)(i + 1) ||
+                layers[j].residual_from == (int32_t)(i + 2))
+                needed = 1;
+        if (needed)
+            continue;
+        size_t row_bytes = d->in_w * e->cout * sizeof(float), rows = 1;
+        while (rows < d->out_h && ((rows) * d->stride + 3) * row_bytes <= FUSE_TILE_BYTES)
+            rows++;
+        size_t first, end;
+        fused_input_rows(d, 0, rows, &first, &end);
+        size_t need = round16((rows * d->stride + 3) * d->in_w * e->cout) +
+                      round16(rows * d->out_w * e->cout);
+        e->fused_rows = rows;
+        scratch = need > scratch ? need : scratch;
+        i += 2;
+    }
+    m->scratch_floats = scratch;
+}
+
 static orc_status build(orc_model *m, const orc_weights_info *info, const orc_layer *layers,
                         orc_error *err)
 {
@@ -241,6 +297,15 @@ static orc_status build(orc_model *m, const orc_weights_info *info, const orc_la
         p += round16(np);
     }
 
+    if (!m->unfused)
+        plan_fusion(m, layers);
+    if (m->scratch_floats > 0) {
+        m->scratch_mem = alloc_touched(m->threads * m->scratch_floats);
+        if (m->scratch_mem == NULL)
+            return orc_error_set(err, ORC_ERR_NO_MEMORY, "out of memory for %zu x %zu floats "
+                                 "of fused-block tiles", m->threads, m->scratch_floats);
+    }
+
     m->buf_floats = round16(max_act);
     m->slots = m->parallelism == ORC_MODEL_SPLIT ? 1 : m->threads;
     m->act_mem = alloc_touched(m->slots * m->nbuf * m->buf_floats);
@@ -277,6 +342,7 @@ orc_status orc_model_open_layers(const orc_weights_info *info, const orc_layer *
     m->threads = opt->threads;
     m->batch_capacity = opt->batch_capacity;
     m->parallelism = opt->parallelism;
+    m->unfused = opt->unfused;
     orc_status st = orc_kernels_select(opt->isa, &m->k, err);
     if (st == ORC_OK)
         st = build(m, info, layers, err);
@@ -286,8 +352,12 @@ orc_status orc_model_open_layers(const orc_weights_info *info, const orc_layer *
         orc_model_close(m);
         return st;
     }
-    snprintf(m->kernels_desc, sizeof m->kernels_desc, "%s, %s, %s, %s", m->k.conv3x3.name,
-             m->k.dwconv3x3.name, m->k.pwconv.name, m->k.gavgpool.name);
+    size_t fused = 0;
+    for (size_t i = 0; i < m->nsteps; i++)
+        fused += m->steps[i].fused_rows > 0;
+    snprintf(m->kernels_desc, sizeof m->kernels_desc, "%s, %s, %s, %s; %zu fused blocks",
+             m->k.conv3x3.name, m->k.dwconv3x3.name, m->k.pwconv.name, m->k.gavgpool.name,
+             fused);
     *out = m;
     return ORC_OK;
 }
@@ -328,6 +398,7 @@ void orc_model_close(orc_model *m)
         return;
     orc_threadpool_close(m->pool);
     free(m->act_mem);
+    free(m->scratch_mem);
     free(m->packed_mem);
     free(m->steps);
     free(m);
@@ -374,9 +445,64 @@ static void preprocess(const run_ctx *r, size_t slot, size_t image, size_t t, si
     }
 }
 
-static void run_step(const orc_model *m, size_t slot, size_t i, size_t t, size_t nt)
+/* a fused block (plan_fusion): part t of nt of the output rows, tile by tile, in the scratch
+ * tiles of thread `worker` */
+static void run_fused(const orc_model *m, size_t slot, size_t worker, size_t i, size_t t,
+                      size_t nt)
+{
+    const step *e = &m->steps[i], *d = &m->steps[i + 1], *p = &m->steps[i + 2];
+    const float *in = buffer(m, slot, e->in_buf);
+    float *out = buffer(m, slot, p->out_buf);
+    const float *res = p->res_buf >= 0 ? buffer(m, slot, p->res_buf) : NULL;
+    const size_t ex = e->cout, w = d->in_w, ow = d->out_w;
+    float *xtile = m->scratch_mem + worker * m->scratch_floats;
+    float *dtile = xtile + round16((e->fused_rows * d->stride + 3) * w * ex);
+    size_t rb, re;
+    orc_split_range(d->out_h, t, nt, &rb, &re);
+    for (size_t r0 = rb; r0 < re; r0 += e->fused_rows) {
+        size_t r1 = r0 + e->fused_rows < re ? r0 + e->fused_rows : re, first, end;
+        fused_input_rows(d, r0, r1, &first, &end);
+        orc_f32_pwconv_args xa = {
+            .input_channels = e->cin, .output_channels = ex, .input = in + first * w * e->cin,
+            .input_stride = e->cin, .packed = e->packed, .output = xtile, .output_stride = ex,
+            .output_min = e->out_min, .output_max = e->out_max};
+        m->k.pwconv.run(&xa, 0, (end - first) * w);
+        /* tile row k is input row first + k: shift the top padding so that output row
+         * r0 + j of the layer is row j of the call */
+        orc_f32_dwconv3x3_args da = {
+            .input = xtile, .input_height = end - first, .input_width = w, .channels = ex,
+            .input_row_stride = w * ex, .input_pixel_stride = ex, .output = dtile,
+            .output_width = ow, .output_row_stride = ow * ex, .output_pixel_stride = ex,
+            .stride = d->stride, .pad_top = d->pad_top + first - r0 * d->stride,
+            .pad_left = d->pad_left, .packed = d->packed, .output_min = d->out_min,
+            .output_max = d->out_max};
+        m->k.dwconv3x3.run(&da, 0, r1 - r0);
+        orc_f32_pwconv_args pa = {
+            .input_channels = ex, .output_channels = p->cout, .input = dtile,
+            .input_stride = ex, .packed = p->packed,
+            .residual = res != NULL ? res + r0 * ow * p->cout : NULL,
+            .residual_stride = p->cout, .output = out + r0 * ow * p->cout,
+            .output_stride = p->cout, .output_min = p->out_min, .output_max = p->out_max};
+        m->k.pwconv.run(&pa, 0, (r1 - r0) * ow);
+    }
+}
+
+/* the step after step i (a fused block covers three) */
+static size_t next_step(const orc_model *m, size_t i)
+{
+    return i + (m->steps[i].fused_rows > 0 ? 3 : 1);
+}
+
+/* part t of nt of step i (a whole fused block when steps[i].fused_rows > 0) on the buffers of
+ * `slot`, by thread `worker` */
+static void run_step(const orc_model *m, size_t slot, size_t worker, size_t i, size_t t,
+                     size_t nt)
 {
     const step *s = &m->steps[i];
+    if (s->fused_rows > 0) {
+        run_fused(m, slot, worker, i, t, nt);
+        return;
+    }
     const float *in = buffer(m, slot, s->in_buf);
     float *out = buffer(m, slot, s->out_buf);
     size_t begin, end;
@@ -443,8 +569,8 @@ static void task_images(void *ctx, size_t t, size_t nt)
     orc_split_range(r->images_count, t, nt, &begin, &end);
     for (size_t i = r->images_begin + begin; i < r->images_begin + end; i++) {
         preprocess(r, t, i, 0, 1);
-        for (size_t s = 0; s < r->m->nsteps; s++)
-            run_step(r->m, t, s, 0, 1);
+        for (size_t s = 0; s < r->m->nsteps; s = next_step(r->m, s))
+            run_step(r->m, t, t, s, 0, 1);
         pool_features(r, t, i, 0, 1);
     }
 }
@@ -458,7 +584,7 @@ static void task_preprocess(void *ctx, size_t t, size_t nt)
 static void task_step(void *ctx, size_t t, size_t nt)
 {
     const run_ctx *r = ctx;
-    run_step(r->m, 0, r->step, t, nt);
+    run_step(r->m, 0, t, r->step, t, nt);
 }
 
 static void task_pool(void *ctx, size_t t, size_t nt)
@@ -490,7 +616,7 @@ static orc_status run(orc_model *m, const uint8_t *u8, const float *f32, size_t 
     for (size_t i = in_flight; i < batch; i++) {
         r.image = i;
         orc_threadpool_run(m->pool, task_preprocess, &r);
-        for (size_t s = 0; s < m->nsteps; s++) {
+        for (size_t s = 0; s < m->nsteps; s = next_step(m, s)) {
             r.step = s;
             orc_threadpool_run(m->pool, task_step, &r);
         }

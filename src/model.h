@@ -37,6 +37,8 @@ typedef struct orc_model_options {
     orc_isa isa;            /* widest ISA allowed; orc_isa_best() by default */
     size_t batch_capacity;  /* most images per orc_model_run call */
     orc_model_parallelism parallelism;
+    int unfused;            /* 1: run every layer on its own, no fused blocks (model.c); the
+                               features are bitwise the same, only speed differs */
 } orc_model_options;
 
 typedef struct orc_model orc_model;

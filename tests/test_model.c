@@ -278,6 +278,9 @@ static void check_bitwise_identity(void)
     float *ref = malloc(32 * fd * sizeof *ref), *got = malloc(32 * fd * sizeof *got);
     orc_error err;
     orc_model *m = open_model(&n, 1, 1, ORC_MODEL_AUTO);
+    ck_assert_msg(strstr(orc_model_kernels_description(m), "; 0 fused blocks") == NULL,
+                  "the 64x64 test network should have fused blocks: %s",
+                  orc_model_kernels_description(m));
     for (size_t i = 0; i < 32; i++)
         ck_assert_int_eq(orc_model_run(m, img + i * px, 1, ref + i * fd, &err), ORC_OK);
     orc_model_close(m);
@@ -298,6 +301,22 @@ static void check_bitwise_identity(void)
                               "batch 1", orc_isa_name(test_isa), threads, (int)modes[mi], b);
                 orc_model_close(m);
             }
+    /* fused blocks (model.c) give bitwise the features of the layers run one by one */
+    {
+        orc_model_options o;
+        orc_model_options_default(&o);
+        o.isa = test_isa;
+        o.threads = 2;
+        o.batch_capacity = 5;
+        o.unfused = 1;
+        ck_assert_int_eq(orc_model_open_layers(&n.info, n.layers, &o, &m, &err), ORC_OK);
+        ck_assert_ptr_nonnull(strstr(orc_model_kernels_description(m), "; 0 fused blocks"));
+        ck_assert_int_eq(orc_model_run(m, img, 5, got, &err), ORC_OK);
+        ck_assert_msg(memcmp(ref, got, 5 * fd * sizeof *got) == 0,
+                      "isa %s: unfused layers differ from the fused blocks",
+                      orc_isa_name(test_isa));
+        orc_model_close(m);
+    }
     /* float input gives bitwise the same features as uint8 input */
     float *imgf = malloc(5 * px * sizeof *imgf);
     for (size_t i = 0; i < 5 * px; i++)
