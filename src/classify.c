@@ -26,6 +26,7 @@
 #include "classify.h"
 
 #include "gemmnt/gemmnt.h"
+#include "gemmtn/gemmtn.h"
 #include "isa.h"
 #include "lbfgs.h"
 
@@ -73,6 +74,20 @@ static orc_f32_gemmnt_fn pick_gemm(int force_scalar)
     if (orc_classify_isa_usable(isa))                                                          \
         best = fn;
 #include "gemmnt/gemmnt.inc"
+#undef ORC_KERNEL
+    return best;
+}
+
+/* the A^T.B kernel of the same ISA choice */
+static orc_f32_gemmtn_fn pick_gemm_tn(int force_scalar)
+{
+    orc_f32_gemmtn_fn best = orc_f32_gemmtn__scalar;
+    if (force_scalar)
+        return best;
+#define ORC_KERNEL(isa, fn)                                                                    \
+    if (orc_classify_isa_usable(isa))                                                          \
+        best = fn;
+#include "gemmtn/gemmtn.inc"
 #undef ORC_KERNEL
     return best;
 }
@@ -139,13 +154,13 @@ struct orc_classify_objective {
     double C;
     unsigned threads;
     orc_f32_gemmnt_fn gemm;
-    float *zt;               /* [d][n] */
+    orc_f32_gemmtn_fn gemm_tn;
     float *w1, *b1, *w2, *b2; /* float copies of theta */
     float *w2t;              /* [h][k] */
-    float *hid, *hidt;       /* [n][h], [h][n] */
-    float *dh, *dht;         /* [n][h], [h][n] */
+    float *hid;              /* [n][h] */
+    float *dh;               /* [n][h] */
     float *logits;           /* [n][k] */
-    float *r, *rt;           /* [n][k], [k][n]: (p - onehot) / n */
+    float *r;                /* [n][k]: (p - onehot) / n */
     double *rowloss;         /* [n] */
     float *g1, *g2;          /* [h or k][d], [k][h] */
     void *mem;
@@ -197,11 +212,12 @@ orc_status orc_classify_objective_create(const float *z, const uint32_t *labels,
     o->C = C;
     o->threads = threads == 0 ? 2 : threads;
     o->gemm = pick_gemm(force_scalar);
+    o->gemm_tn = pick_gemm_tn(force_scalar);
     size_t h = hidden, rows1 = h ? h : k;
-    size_t sizes[] = {d * n, rows1 * d, rows1, h ? k * h : 0, h ? k : 0, h * k, n * h, h * n,
-                      n * h, h * n, n * k, n * k, k * n, rows1 * d, k * h};
-    float **ptrs[] = {&o->zt, &o->w1, &o->b1, &o->w2, &o->b2, &o->w2t, &o->hid, &o->hidt,
-                      &o->dh, &o->dht, &o->logits, &o->r, &o->rt, &o->g1, &o->g2};
+    size_t sizes[] = {rows1 * d, rows1, h ? k * h : 0, h ? k : 0, h * k, n * h, n * h, n * k,
+                      n * k, rows1 * d, k * h};
+    float **ptrs[] = {&o->w1, &o->b1, &o->w2, &o->b2, &o->w2t, &o->hid, &o->dh, &o->logits,
+                      &o->r, &o->g1, &o->g2};
     size_t count = sizeof sizes / sizeof sizes[0], total = align64(n * sizeof(double));
     for (size_t i = 0; i < count; i++)
         total += align64(sizes[i] * sizeof(float));
@@ -219,9 +235,6 @@ orc_status orc_classify_objective_create(const float *z, const uint32_t *labels,
         *ptrs[i] = sizes[i] ? (float *)p : NULL;
         p += align64(sizes[i] * sizeof(float));
     }
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = 0; j < d; j++)
-            o->zt[j * n + i] = z[i * d + j];
     *out = o;
     return ORC_OK;
 }
@@ -255,7 +268,6 @@ static void forward_rows(void *arg, size_t b, size_t e, unsigned slot)
         for (size_t c = 0; c < k; c++) {
             double pc = exp((double)zl[c] - lse);
             float rc = (float)((pc - (c == o->y[i] ? 1.0 : 0.0)) * inv_n);
-            o->rt[c * n + i] = rc;
             o->r[i * k + c] = rc;
         }
         if (h != 0) { /* back through W2 and the ReLU: dh[i] = W2^T r[i], masked */
@@ -267,28 +279,21 @@ static void forward_rows(void *arg, size_t b, size_t e, unsigned slot)
     }
 }
 
-/* hidden units [b, e): transposes of hid and dh, then G2[:, b:e] = R^T H[:, b:e] */
+/* hidden units [b, e): G2[:, b:e] = R^T H[:, b:e] */
 static void hidden_cols(void *arg, size_t b, size_t e, unsigned slot)
 {
     orc_classify_objective *o = arg;
-    size_t n = o->n, h = o->h, k = o->k;
-    for (size_t i = 0; i < n; i++)
-        for (size_t j = b; j < e; j++) {
-            o->hidt[j * n + i] = o->hid[i * h + j];
-            o->dht[j * n + i] = o->dh[i * h + j];
-        }
-    o->gemm(k, e - b, n, o->rt, n, o->hidt + b * n, n, NULL, o->g2 + b, h);
+    o->gemm_tn(o->k, e - b, o->n, o->r, o->k, o->hid + b, o->h, o->g2 + b, o->h);
 }
 
 /* features [b, e): G1[:, b:e] = (R or dH)^T Z[:, b:e] */
 static void feature_cols(void *arg, size_t b, size_t e, unsigned slot)
 {
     orc_classify_objective *o = arg;
-    size_t n = o->n, d = o->d;
     if (o->h == 0)
-        o->gemm(o->k, e - b, n, o->rt, n, o->zt + b * n, n, NULL, o->g1 + b, d);
+        o->gemm_tn(o->k, e - b, o->n, o->r, o->k, o->z + b, o->d, o->g1 + b, o->d);
     else
-        o->gemm(o->h, e - b, n, o->dht, n, o->zt + b * n, n, NULL, o->g1 + b, d);
+        o->gemm_tn(o->h, e - b, o->n, o->dh, o->h, o->z + b, o->d, o->g1 + b, o->d);
 }
 
 double orc_classify_objective_eval(orc_classify_objective *o, const double *theta, double *grad)
@@ -324,28 +329,26 @@ double orc_classify_objective_eval(orc_classify_objective *o, const double *thet
     if (grad == NULL)
         return loss;
     if (h != 0)
-        parallel_for(o->threads, h, 8, hidden_cols, o);
-    parallel_for(o->threads, d, 8, feature_cols, o);
+        parallel_for(o->threads, h, 16, hidden_cols, o);
+    parallel_for(o->threads, d, 16, feature_cols, o);
     double *gw1 = grad, *gb1 = gw1 + rows1 * d, *gw2 = gb1 + rows1, *gb2 = gw2 + k * h;
     for (size_t i = 0; i < rows1 * d; i++)
         gw1[i] = (double)o->g1[i] + lambda * tw1[i];
-    /* bias gradients: column sums of R (linear) or dH (mlp), row order */
-    const float *colsrc = h ? o->dht : o->rt;
-    for (size_t c = 0; c < rows1; c++) {
-        double s = 0.0;
-        for (size_t i = 0; i < n; i++)
-            s += colsrc[c * n + i];
-        gb1[c] = s;
-    }
+    /* bias gradients: column sums of R (linear) or dH (mlp), in row order */
+    const float *colsrc = h ? o->dh : o->r;
+    for (size_t c = 0; c < rows1; c++)
+        gb1[c] = 0.0;
+    for (size_t i = 0; i < n; i++)
+        for (size_t c = 0; c < rows1; c++)
+            gb1[c] += colsrc[i * rows1 + c];
     if (h != 0) {
         for (size_t i = 0; i < k * h; i++)
             gw2[i] = (double)o->g2[i] + lambda * tw2[i];
-        for (size_t c = 0; c < k; c++) {
-            double s = 0.0;
-            for (size_t i = 0; i < n; i++)
-                s += o->rt[c * n + i];
-            gb2[c] = s;
-        }
+        for (size_t c = 0; c < k; c++)
+            gb2[c] = 0.0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t c = 0; c < k; c++)
+                gb2[c] += o->r[i * k + c];
     }
     return loss;
 }

@@ -5,6 +5,7 @@
 #include "check_main.h"
 #include "classify.h"
 #include "gemmnt/gemmnt.h"
+#include "gemmtn/gemmtn.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -120,6 +121,87 @@ START_TEST(test_gemmnt_slices_bitwise)
             }
         ck_assert_int_eq(memcmp(C1, C2, m * p * 4), 0);
     }
+    free(A);
+    free(B);
+    free(C1);
+    free(C2);
+}
+END_TEST
+
+START_TEST(test_gemmtn_vs_oracle)
+{
+    static const size_t sizes[] = {1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33};
+    size_t ns = sizeof sizes / sizeof sizes[0];
+    struct {
+        orc_isa isa;
+        const char *name;
+        orc_f32_gemmtn_fn fn;
+    } ks[] = {
+#define ORC_KERNEL(isa, fn) {isa, #fn, fn},
+#include "gemmtn/gemmtn.inc"
+#undef ORC_KERNEL
+    };
+    for (size_t q = 0; q < sizeof ks / sizeof ks[0]; q++) {
+        if (!orc_classify_isa_usable(ks[q].isa))
+            continue;
+        for (size_t a = 0; a < ns; a++)
+            for (size_t b = 0; b < ns; b++)
+                for (size_t c = 0; c < ns; c += 3) {
+                    size_t m = sizes[a], p = sizes[b], n = sizes[c] * 5;
+                    size_t lda = m + 2, ldb = p + 1, ldc = p + 3;
+                    float *A = malloc(n * lda * 4), *B = malloc(n * ldb * 4), *C = malloc(m * ldc * 4);
+                    for (size_t i = 0; i < n * lda; i++)
+                        A[i] = (float)nrand();
+                    for (size_t i = 0; i < n * ldb; i++)
+                        B[i] = (float)nrand();
+                    for (size_t i = 0; i < m * ldc; i++)
+                        C[i] = 12345.0f;
+                    ks[q].fn(m, p, n, A, lda, B, ldb, C, ldc);
+                    for (size_t r = 0; r < m; r++) {
+                        for (size_t j = 0; j < p; j++) {
+                            double ref = 0.0, mag = 0.0;
+                            for (size_t i = 0; i < n; i++) {
+                                ref += (double)A[i * lda + r] * B[i * ldb + j];
+                                mag += fabs((double)A[i * lda + r] * B[i * ldb + j]);
+                            }
+                            ck_assert_msg(fabs(C[r * ldc + j] - ref) <= 1.2e-7 * mag * (double)n + 1e-6,
+                                          "%s m %zu p %zu n %zu (%zu,%zu): %g vs %g", ks[q].name,
+                                          m, p, n, r, j, C[r * ldc + j], ref);
+                        }
+                        for (size_t j = p; j < ldc; j++)
+                            ck_assert_float_eq(C[r * ldc + j], 12345.0f);
+                    }
+                    free(A);
+                    free(B);
+                    free(C);
+                }
+    }
+}
+END_TEST
+
+START_TEST(test_gemmtn_slices_bitwise)
+{
+    /* any column or row slice, and every ISA, give bitwise the same sums (all use fmaf in i
+     * order) */
+    size_t m = 13, p = 45, n = 301;
+    float *A = malloc(n * m * 4), *B = malloc(n * p * 4), *C1 = malloc(m * p * 4),
+          *C2 = malloc(m * p * 4);
+    for (size_t i = 0; i < n * m; i++)
+        A[i] = (float)nrand();
+    for (size_t i = 0; i < n * p; i++)
+        B[i] = (float)nrand();
+    orc_f32_gemmtn__scalar(m, p, n, A, m, B, p, C1, p);
+#define ORC_KERNEL(isa, fn)                                                                    \
+    if (orc_classify_isa_usable(isa)) {                                                        \
+        for (size_t r0 = 0; r0 < m; r0 += 5)                                                   \
+            for (size_t j0 = 0; j0 < p; j0 += 19) {                                            \
+                size_t mm = m - r0 < 5 ? m - r0 : 5, pp = p - j0 < 19 ? p - j0 : 19;           \
+                fn(mm, pp, n, A + r0, m, B + j0, p, C2 + r0 * p + j0, p);                      \
+            }                                                                                  \
+        ck_assert_msg(memcmp(C1, C2, m * p * 4) == 0, "%s differs from scalar", #fn);          \
+    }
+#include "gemmtn/gemmtn.inc"
+#undef ORC_KERNEL
     free(A);
     free(B);
     free(C1);
@@ -543,6 +625,8 @@ static Suite *make_suite(void)
     tcase_set_timeout(tk, 120);
     tcase_add_test(tk, test_gemmnt_vs_oracle);
     tcase_add_test(tk, test_gemmnt_slices_bitwise);
+    tcase_add_test(tk, test_gemmtn_vs_oracle);
+    tcase_add_test(tk, test_gemmtn_slices_bitwise);
     suite_add_tcase(s, tk);
     TCase *to = tcase_create("objective");
     tcase_set_timeout(to, 120);
