@@ -2,7 +2,8 @@
  * hand-checked byte vectors; writer -> reader round trips of every column type (nulls, empty
  * lists, long and non-ASCII strings, many row groups, dictionary fallback, both codecs, row and
  * batch appends); bad values refused; corrupt files refused without crashing; a write error
- * (file-size limit) fails cleanly and leaves no file.
+ * (file-size limit) fails cleanly and leaves no file; a writer killed with SIGKILL mid-file
+ * leaves no file under the final name, only a hidden temp file that no reader accepts.
  *
  * The "fixtures" case writes the files of tests/it-parquet.sh: with ORC_PARQUET_FIXTURES=DIR it
  * leaves DIR/NAME.parquet and DIR/NAME.expect.json (every value, written from the generator, not
@@ -817,6 +818,67 @@ START_TEST(test_write_error_cleans_up)
 }
 END_TEST
 
+/* SIGKILL in the middle of a file: the final name never appears; what is left is the hidden
+ * temp file, which no reader takes for a complete file (no footer). See also test_dataset.c. */
+START_TEST(test_killed_writer_leaves_no_file)
+{
+    const char *dir = orc_test_tmpdir();
+    char path[512];
+    snprintf(path, sizeof path, "%s/killed.parquet", dir);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        orc_parquet_column c[] = {{"path", ORC_PARQUET_STRING, 0},
+                                  {"features", ORC_PARQUET_FLOAT_LIST, 0}};
+        orc_parquet_options o = {0};
+        o.row_group_bytes = 65536; /* row groups reach the disk while the writer runs */
+        orc_parquet_writer *w = NULL;
+        if (orc_parquet_writer_open(path, c, 2, &o, &w, NULL) != ORC_OK)
+            _exit(10);
+        float f[1280];
+        for (int k = 0; k < 1280; k++)
+            f[k] = (float)k;
+        orc_parquet_value v[2] = {{0}};
+        v[0].str = "img/a.jpg";
+        v[0].str_len = 9;
+        v[1].floats = f;
+        v[1].n_floats = 1280;
+        for (;;) {
+            f[0] += 1.0f;
+            if (orc_parquet_writer_append_row(w, v, NULL) != ORC_OK)
+                _exit(11);
+        }
+    }
+    char tmpname[700] = "";
+    for (int tries = 0; tries < 2000 && tmpname[0] == '\0'; tries++) {
+        usleep(5000);
+        DIR *d = opendir(dir);
+        struct dirent *de;
+        while ((de = readdir(d)) != NULL) {
+            char p[700];
+            struct stat sb;
+            snprintf(p, sizeof p, "%s/%s", dir, de->d_name);
+            if (strncmp(de->d_name, ".killed.parquet.tmp-", 20) == 0 && stat(p, &sb) == 0 &&
+                sb.st_size > 200000)
+                snprintf(tmpname, sizeof tmpname, "%s", p);
+        }
+        closedir(d);
+    }
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    ck_assert_msg(tmpname[0] != '\0', "the writer never reached the disk");
+    struct stat sb;
+    ck_assert_int_ne(stat(path, &sb), 0);
+    orc_parquet_reader *r = NULL;
+    orc_error e = {0};
+    ck_assert_int_eq(orc_parquet_reader_open(tmpname, &r, &e), ORC_ERR_FORMAT);
+    ck_assert_ptr_nonnull(strstr(e.msg, "no PAR1 magic at the end"));
+    rm_rf(dir);
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("parquet");
@@ -836,6 +898,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_bad_values_refused);
     tcase_add_test(tc, test_corrupt_files_refused);
     tcase_add_test(tc, test_write_error_cleans_up);
+    tcase_add_test(tc, test_killed_writer_leaves_no_file);
     suite_add_tcase(s, tc);
     return s;
 }
