@@ -37,7 +37,9 @@ static void usage(FILE *f)
         "  --weights F       weight file (.orw); default $ORCHARD_WEIGHTS, else\n"
         "                    " DEFAULT_WEIGHTS " next to the binary's build folder,\n"
         "                    else relative to the current folder ('make weights' builds it)\n"
-        "  --isa NAME        widest kernel ISA to use: auto (default), scalar, avx2, avx512, neon\n"
+        "  --isa NAME        widest kernel ISA to use: auto (default: the widest this CPU has,\n"
+        "                    or $ORCHARD_ISA when set), scalar, avx2, avx512, neon; an ISA the\n"
+        "                    CPU lacks is an error\n"
         "  --limit N         process only the first N files (in sorted order)\n"
         "  --max-errors N    exit with status 3 when more than N files are skipped\n"
         "                    (default: no limit; skipped files never stop the run)\n"
@@ -256,7 +258,8 @@ int orc_cli_extract(int argc, char **argv)
     const char *input = NULL, *output = NULL, *format = "csv", *weights_opt = NULL;
     size_t threads = 0, batch = 32, limit = SIZE_MAX, max_errors = SIZE_MAX;
     int quiet = 0;
-    orc_isa isa = orc_isa_best();
+    const char *isa_opt = NULL;
+    orc_isa isa = ORC_ISA_SCALAR;
     orc_error err = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -286,10 +289,7 @@ int orc_cli_extract(int argc, char **argv)
             if (parse_size(a, argv[++i], 0, SIZE_MAX / 2, &max_errors) != 0)
                 return ORC_EXIT_USAGE;
         } else if (strcmp(a, "--isa") == 0) {
-            if (orc_isa_parse(argv[++i], &isa, &err) != ORC_OK) {
-                fprintf(stderr, "orchard extract: --isa: %s\n", err.msg);
-                return ORC_EXIT_USAGE;
-            }
+            isa_opt = argv[++i];
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "orchard extract: unknown option '%s' (see --help)\n", a);
             return ORC_EXIT_USAGE;
@@ -309,6 +309,11 @@ int orc_cli_extract(int argc, char **argv)
     if (strcmp(format, "csv") != 0) {
         fprintf(stderr, "orchard extract: --format '%s' is not supported (only csv)\n", format);
         return ORC_EXIT_USAGE;
+    }
+    orc_status ist = orc_isa_choose(isa_opt, "--isa", &isa, &err);
+    if (ist != ORC_OK) {
+        fprintf(stderr, "orchard extract: %s\n", err.msg);
+        return ist == ORC_ERR_INVALID_ARGUMENT ? ORC_EXIT_USAGE : ORC_EXIT_FATAL;
     }
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

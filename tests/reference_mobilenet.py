@@ -15,10 +15,12 @@ It also re-implements the documented bilinear resize (src/image.h) and checks th
 224x224 inputs are byte-identical to it.
 
 usage: reference_mobilenet.py H5 DIR
-DIR holds (written by tests/test_fidelity.c): manifest.txt ("N SIDE DIM" then one line per image
-"W H" of the decoded original), originals.u8 (the decoded RGB originals, concatenated),
-inputs.u8 (N x SIDE x SIDE x 3, Orchard's resized inputs), features.f32 (N x DIM, Orchard's).
-Prints the comparison and exits 1 when max abs error > 1e-4 or a resized byte differs.
+DIR holds (written by tests/test_fidelity.c): manifest.txt ("N SIDE DIM", then the names of the
+K ISAs whose features are given, then one line per image "W H" of the decoded original),
+originals.u8 (the decoded RGB originals, concatenated), inputs.u8 (N x SIDE x SIDE x 3, Orchard's
+resized inputs), features.f32 (K x N x DIM, Orchard's features per ISA).
+Prints one comparison line per ISA and exits 1 when any max abs error > 1e-4 or a resized byte
+differs.
 """
 import sys
 import time
@@ -142,10 +144,11 @@ def main():
     h5_path, d = sys.argv[1], sys.argv[2]
     with open(d + "/manifest.txt") as m:
         n, side, dim = (int(v) for v in m.readline().split())
+        isas = m.readline().split()
         sizes = [tuple(int(v) for v in m.readline().split()) for _ in range(n)]
     originals = np.fromfile(d + "/originals.u8", dtype=np.uint8)
     inputs = np.fromfile(d + "/inputs.u8", dtype=np.uint8).reshape(n, side, side, 3)
-    ours = np.fromfile(d + "/features.f32", dtype="<f4").reshape(n, dim).astype(np.float64)
+    ours_all = np.fromfile(d + "/features.f32", dtype="<f4").reshape(len(isas), n, dim)
 
     mismatched = 0
     off = 0
@@ -161,15 +164,17 @@ def main():
     t0 = time.time()
     with h5py.File(h5_path, "r") as f:
         ref = np.concatenate([forward(f, inputs[i:i + 10]) for i in range(0, n, 10)])
-    err = np.abs(ours - ref)
-    print("fidelity: %d images, max abs error %.3g, mean abs error %.3g, largest feature %.3g, "
-          "resize mismatches %d, reference %.1f s" % (n, err.max(), err.mean(), np.abs(ref).max(),
-                                                       mismatched, time.time() - t0))
-    worst = np.unravel_index(np.argmax(err), err.shape)
-    print("worst: image %d feature %d: orchard %.9g reference %.9g"
-          % (worst[0], worst[1], ours[worst], ref[worst]))
-    return 0 if err.max() <= TOLERANCE and mismatched == 0 else 1
-
+    ok = mismatched == 0
+    print("reference: %d images in %.1f s, largest feature %.3g, resize mismatches %d"
+          % (n, time.time() - t0, np.abs(ref).max(), mismatched))
+    for isa, ours in zip(isas, ours_all.astype(np.float64)):
+        err = np.abs(ours - ref)
+        worst = np.unravel_index(np.argmax(err), err.shape)
+        print("fidelity %s: %d images, max abs error %.3g, mean abs error %.3g "
+              "(worst: image %d feature %d: orchard %.9g reference %.9g)"
+              % (isa, n, err.max(), err.mean(), worst[0], worst[1], ours[worst], ref[worst]))
+        ok = ok and err.max() <= TOLERANCE
+    return 0 if ok else 1
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -1,7 +1,8 @@
 /* test_fidelity.c -- real weights on real Fruits-360 images against the independent float64
  * Keras reference (tests/reference_mobilenet.py, reading the .h5 directly): max abs error
- * <= 1e-4 on every feature of 50 images from 10 classes, our resize byte-identical to the
- * reference's reimplementation of the documented formula, and 1 thread == 2 threads bitwise. */
+ * <= 1e-4 on every feature of 50 images from 10 classes for EVERY ISA this CPU runs, our
+ * resize byte-identical to the reference's reimplementation of the documented formula, and
+ * 1 thread == 2 threads bitwise. */
 #include "check_main.h"
 #include "image.h"
 #include "model.h"
@@ -79,7 +80,7 @@ START_TEST(test_fidelity_against_keras_reference)
     float *features = malloc(N * dim * sizeof *features);
     const char *dir = orc_test_tmpdir();
     char path[10240], manifest[N * 24 + 64];
-    size_t mlen = (size_t)snprintf(manifest, sizeof manifest, "%d %zu %zu\n", N, side, dim);
+    size_t mlen = 0;
     snprintf(path, sizeof path, "%s/originals.u8", dir);
     FILE *orig = fopen(path, "wb");
     ck_assert_ptr_nonnull(orig);
@@ -112,6 +113,26 @@ START_TEST(test_fidelity_against_keras_reference)
     ck_assert_int_eq(orc_model_run(m, inputs, N, features, &err), ORC_OK);
     orc_model_close(m);
 
+    /* every other ISA this CPU runs goes through the same reference comparison */
+    char isa_names[128];
+    size_t isa_len = (size_t)snprintf(isa_names, sizeof isa_names, "%s",
+                                      orc_isa_name(o.isa));
+    size_t nisa = 1;
+    float *all = malloc(ORC_ISA_COUNT * N * dim * sizeof *all);
+    memcpy(all, features, N * dim * sizeof *all);
+    for (int isa = 0; isa < ORC_ISA_COUNT; isa++) {
+        if ((orc_isa)isa == o.isa || !orc_isa_supported((orc_isa)isa))
+            continue;
+        orc_model_options oi = o;
+        oi.isa = (orc_isa)isa;
+        ck_assert_int_eq(orc_model_open(WEIGHTS, &oi, &m, &err), ORC_OK);
+        ck_assert_int_eq(orc_model_run(m, inputs, N, all + nisa * N * dim, &err), ORC_OK);
+        orc_model_close(m);
+        isa_len += (size_t)snprintf(isa_names + isa_len, sizeof isa_names - isa_len, " %s",
+                                    orc_isa_name((orc_isa)isa));
+        nisa++;
+    }
+
     /* the same images one at a time on 1 thread: bitwise the same features */
     enum { SUBSET = 6 };
     o.threads = 1;
@@ -125,9 +146,16 @@ START_TEST(test_fidelity_against_keras_reference)
     }
     orc_model_close(m);
 
-    write_file(dir, "manifest.txt", manifest, mlen);
+    char head[256];
+    int hlen = snprintf(head, sizeof head, "%d %zu %zu\n%s\n", N, side, dim, isa_names);
+    char *full_manifest = malloc((size_t)hlen + mlen + 1);
+    memcpy(full_manifest, head, (size_t)hlen);
+    memcpy(full_manifest + hlen, manifest, mlen);
+    write_file(dir, "manifest.txt", full_manifest, (size_t)hlen + mlen);
+    free(full_manifest);
     write_file(dir, "inputs.u8", inputs, N * side * side * 3);
-    write_file(dir, "features.f32", features, N * dim * sizeof *features);
+    write_file(dir, "features.f32", all, nisa * N * dim * sizeof *all);
+    free(all);
     char cmd[10240];
     snprintf(cmd, sizeof cmd, "/usr/bin/python3 tests/reference_mobilenet.py '%s' '%s' 2>&1",
              orc_test_shared(H5), dir);
@@ -139,7 +167,13 @@ START_TEST(test_fidelity_against_keras_reference)
     int status = pclose(p);
     fprintf(stderr, "test_fidelity: %s", out);
     ck_assert_msg(status == 0, "reference comparison failed: %s", out);
-    ck_assert_msg(strstr(out, "fidelity: 50 images") != NULL, "%s", out);
+    for (const char *name = isa_names; *name;) {
+        char want[64];
+        size_t l = strcspn(name, " ");
+        snprintf(want, sizeof want, "fidelity %.*s: 50 images", (int)l, name);
+        ck_assert_msg(strstr(out, want) != NULL, "no '%s' in: %s", want, out);
+        name += l + (name[l] == ' ');
+    }
 
     static const char *const names[] = {"manifest.txt", "originals.u8", "inputs.u8",
                                         "features.f32"};
