@@ -5,6 +5,8 @@
 set -u
 BUILD=${1:-build}
 export ORCHARD_BUILD=$BUILD
+# Check's default per-test timeout is 4 s: far too short under ASan on a loaded 2-core machine
+export CK_DEFAULT_TIMEOUT=${CK_DEFAULT_TIMEOUT:-120}
 export ORCHARD_SHARED=${ORCHARD_SHARED:-$(cd "$(dirname "$0")/.." && pwd)/../shared}
 passed=0; failed=0; failed_names=()
 for t in "$BUILD"/tests/test_*; do
