@@ -6,6 +6,7 @@
 #include "model.h"
 
 #include <math.h>
+#include <stdatomic.h>
 
 /* ---- a MobileNetV2 layer list (Keras applications/mobilenet_v2.py) with random weights ----- */
 
@@ -391,6 +392,86 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* Allocation counter: this binary's malloc family wraps glibc's and counts calls while
+ * `counting` is set (not under ASan, which owns malloc there: the test then checks nothing). */
+#if defined(__SANITIZE_ADDRESS__)
+#define ORC_COUNT_ALLOCATIONS 0
+#else
+#define ORC_COUNT_ALLOCATIONS 1
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t n, size_t size);
+extern void *__libc_realloc(void *p, size_t size);
+extern void *__libc_memalign(size_t alignment, size_t size);
+static atomic_int counting;
+static atomic_long allocations;
+void *malloc(size_t size)
+{
+    if (atomic_load(&counting))
+        atomic_fetch_add(&allocations, 1);
+    return __libc_malloc(size);
+}
+void *calloc(size_t n, size_t size)
+{
+    if (atomic_load(&counting))
+        atomic_fetch_add(&allocations, 1);
+    return __libc_calloc(n, size);
+}
+void *realloc(void *p, size_t size)
+{
+    if (atomic_load(&counting))
+        atomic_fetch_add(&allocations, 1);
+    return __libc_realloc(p, size);
+}
+int posix_memalign(void **out, size_t alignment, size_t size)
+{
+    if (atomic_load(&counting))
+        atomic_fetch_add(&allocations, 1);
+    void *p = __libc_memalign(alignment, size);
+    if (p == NULL)
+        return 12; /* ENOMEM */
+    *out = p;
+    return 0;
+}
+#endif
+
+START_TEST(test_run_does_not_allocate)
+{
+#if ORC_COUNT_ALLOCATIONS
+    net n;
+    make_net(&n, 0.35, 64);
+    size_t px = 64 * 64 * 3, fd = n.info.feature_dim;
+    uint8_t *img = random_images(5, 64);
+    float *feat = malloc(5 * fd * sizeof *feat);
+    orc_error err;
+    static const orc_model_parallelism modes[] = {ORC_MODEL_SPLIT, ORC_MODEL_IMAGES,
+                                                  ORC_MODEL_AUTO};
+    for (size_t mi = 0; mi < 3; mi++) {
+        atomic_store(&allocations, 0);
+        atomic_store(&counting, 1);
+        orc_model *m = open_model(&n, 2, 5, modes[mi]);
+        atomic_store(&counting, 0);
+        ck_assert_int_gt(atomic_load(&allocations), 0); /* the counter works: open allocates */
+        atomic_store(&allocations, 0);
+        atomic_store(&counting, 1);
+        /* no ck_assert while counting: Check itself allocates to record the location */
+        orc_status s1 = orc_model_run(m, img, 5, feat, &err);
+        orc_status s2 = orc_model_run(m, img + px, 3, feat, &err);
+        orc_status s3 = orc_model_run(m, img + 2 * px, 1, feat, &err);
+        atomic_store(&counting, 0);
+        ck_assert(s1 == ORC_OK && s2 == ORC_OK && s3 == ORC_OK);
+        ck_assert_msg(atomic_load(&allocations) == 0, "mode %d: orc_model_run allocated %ld "
+                      "times", (int)modes[mi], (long)atomic_load(&allocations));
+        orc_model_close(m);
+    }
+    free(img);
+    free(feat);
+    free_net(&n);
+#else
+    fprintf(stderr, "test_model: allocation counting is off under ASan\n");
+#endif
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("model");
@@ -400,6 +481,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_oracle_full_size);
     tcase_add_test(tc, test_bitwise_identity);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_run_does_not_allocate);
     suite_add_tcase(s, tc);
     return s;
 }
