@@ -219,10 +219,13 @@ orc_status orc_s3_open(const orc_s3_options *opt, orc_s3 **out, orc_error *err)
         else
             st = parse_endpoint(s3, s3->endpoint, err);
     }
-    if (st == ORC_OK && opt != NULL && opt->ca_bundle != NULL) {
-        if (access(opt->ca_bundle, R_OK) != 0)
-            st = orc_error_set(err, ORC_ERR_IO, "CA bundle '%s': %s", opt->ca_bundle, strerror(errno));
-        else if ((s3->ca_bundle = strdup(opt->ca_bundle)) == NULL)
+    const char *ca = opt != NULL && opt->ca_bundle != NULL ? opt->ca_bundle
+                     : env_set("AWS_CA_BUNDLE")                ? getenv("AWS_CA_BUNDLE")
+                                                                : NULL;
+    if (st == ORC_OK && ca != NULL) {
+        if (access(ca, R_OK) != 0)
+            st = orc_error_set(err, ORC_ERR_IO, "CA bundle '%s': %s", ca, strerror(errno));
+        else if ((s3->ca_bundle = strdup(ca)) == NULL)
             st = orc_error_set(err, ORC_ERR_NO_MEMORY, "out of memory");
     }
     if (st == ORC_OK)

@@ -50,7 +50,7 @@ typedef struct orc_s3_options {
     const char *region;         /* NULL: see above */
     const char *endpoint_url;   /* NULL: AWS_ENDPOINT_URL, else AWS */
     const char *profile;        /* NULL: AWS_PROFILE, else "default" */
-    const char *ca_bundle;      /* NULL: the system's CA store */
+    const char *ca_bundle;      /* extra CAs (PEM); NULL: AWS_CA_BUNDLE, else the system's */
     orc_s3_addressing addressing;
     size_t part_size;           /* 0: 16 MiB; at least 5 MiB unless allow_small_parts */
     size_t multipart_threshold; /* objects larger than this use multipart; 0: part_size */

@@ -229,7 +229,8 @@ typedef struct proxy {
     char log[512];
 } proxy;
 
-static proxy start_proxy(const char *plan, const char *only_method, const char *stall)
+static proxy start_proxy_tls(const char *plan, const char *only_method, const char *stall,
+                             const char *cert, const char *key)
 {
     need_server();
     static int count;
@@ -243,12 +244,17 @@ static proxy start_proxy(const char *plan, const char *only_method, const char *
     char *argv[] = {ORC_TEST_PYTHON, "tests/s3/fault-proxy.py", "--upstream", upstream, "--plan",
                     (char *)plan, "--port-file", port_file, "--log", p.log, "--only-method",
                     (char *)(only_method ? only_method : ""), "--stall", (char *)(stall ? stall : "4"),
-                    "--parent-pid", pid, NULL};
+                    "--parent-pid", pid, cert ? "--tls" : NULL, (char *)cert, (char *)key, NULL};
     p.pid = orc_test_spawn(argv);
     int port = orc_test_wait_port(port_file, p.pid, 20);
     ck_assert_msg(port > 0, "tests/s3/fault-proxy.py did not start");
-    snprintf(p.url, sizeof p.url, "http://127.0.0.1:%d", port);
+    snprintf(p.url, sizeof p.url, "%s://127.0.0.1:%d", cert ? "https" : "http", port);
     return p;
+}
+
+static proxy start_proxy(const char *plan, const char *only_method, const char *stall)
+{
+    return start_proxy_tls(plan, only_method, stall, NULL, NULL);
 }
 
 /* how many requests got action (the log's last word) */
@@ -528,6 +534,44 @@ START_TEST(test_virtual_hosted)
 }
 END_TEST
 
+/* ---- TLS: always verified; --ca-bundle ------------------------------------------------------- */
+START_TEST(test_tls_verified)
+{
+    need_server();
+    const char *dir = orc_test_tmpdir();
+    char cert[512], key[512], cmd[2048];
+    snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+    snprintf(key, sizeof key, "%s/key.pem", dir);
+    snprintf(cmd, sizeof cmd,
+             "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 "
+             "-addext subjectAltName=IP:127.0.0.1 -keyout %s -out %s >/dev/null 2>&1", key, cert);
+    ck_assert_msg(system(cmd) == 0, "openssl could not make a test certificate");
+    proxy px = start_proxy_tls("pass", NULL, NULL, cert, key);
+    /* an unknown CA: refused at once, not retried, and not silently accepted */
+    orc_s3_options opt = {.endpoint_url = px.url, .max_attempts = 5, .retry_base_ms = 500};
+    orc_s3 *s3 = client_with(opt);
+    orc_error err = {0};
+    double t0 = now_s();
+    ck_assert_int_eq(orc_s3_list(s3, BUCKET, "small/", NULL, NULL, &err), ORC_ERR_NETWORK);
+    ck_assert_double_lt(now_s() - t0, 2.0);
+    ck_assert_msg(strstr(err.msg, "certificate") != NULL && strstr(err.msg, "gave up") == NULL, "%s", err.msg);
+    orc_s3_close(s3);
+    /* with the CA: the request goes through TLS to the server and is answered */
+    opt.ca_bundle = cert;
+    s3 = client_with(opt);
+    keylist l = {0};
+    ck_assert_msg(orc_s3_list(s3, BUCKET, "small/", collect_key, &l, &err) == ORC_OK, "%s", err.msg);
+    ck_assert_uint_ge(l.n, 1);
+    keylist_free(&l);
+    orc_s3_close(s3);
+    ck_assert_int_ge(orc_test_count_lines(px.log, "GET"), 1);
+    orc_test_stop(px.pid);
+    unlink(cert);
+    unlink(key);
+    rmdir(dir);
+}
+END_TEST
+
 /* ---- fault injection ------------------------------------------------------------------------- */
 START_TEST(test_faults_uploads)
 {
@@ -784,6 +828,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_wrong_secret_is_403_at_once);
     tcase_add_test(tc, test_wrong_region_named);
     tcase_add_test(tc, test_virtual_hosted);
+    tcase_add_test(tc, test_tls_verified);
     tcase_add_test(tc, test_faults_uploads);
     tcase_add_test(tc, test_faults_downloads);
     tcase_add_test(tc, test_faults_permanent);

@@ -272,6 +272,9 @@ START_TEST(test_no_credentials_errors)
     orc_s3_options copt = {.ca_bundle = "/nonexistent/ca.pem"};
     ck_assert_int_eq(orc_s3_open(&copt, &s3, &err), ORC_ERR_IO);
     ck_assert_str_eq(err.msg, "CA bundle '/nonexistent/ca.pem': No such file or directory");
+    setenv("AWS_CA_BUNDLE", "/nonexistent/env-ca.pem", 1);
+    ck_assert_int_eq(orc_s3_open(NULL, &s3, &err), ORC_ERR_IO);
+    ck_assert_str_eq(err.msg, "CA bundle '/nonexistent/env-ca.pem': No such file or directory");
     ck_assert_ptr_null(strstr(err.msg, "topSecretValue"));
     orc_s3_close(NULL);
 }

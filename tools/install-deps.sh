@@ -6,8 +6,9 @@ TEST=0; [ "${1:-}" = "--test" ] && TEST=1
 BUILD_PKGS="build-essential pkg-config libstb-dev libcurl4-openssl-dev libssl-dev libzstd-dev check libhdf5-dev"
 # test-only: numpy/h5py reference model, LAPACK oracle for PCA, the S3 server, node for Parquet readers
 TEST_PKGS="python3 python3-numpy python3-h5py python3-sklearn chromium liblapacke-dev nodejs npm curl"
-# test-only: Ceph radosgw, the real S3 server tests/test_s3.c starts on 127.0.0.1
-TEST_PKGS="$TEST_PKGS radosgw ceph-mon ceph-osd ceph-common"
+# test-only: Ceph radosgw, the real S3 server tests/test_s3.c starts on 127.0.0.1 (openssl:
+# its test certificate)
+TEST_PKGS="$TEST_PKGS radosgw ceph-mon ceph-osd ceph-common openssl"
 # test-only on x86-64: the AArch64 cross compiler and qemu-user for `make neon-check`
 if [ "$(uname -m)" = x86_64 ]; then
     TEST_PKGS="$TEST_PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"

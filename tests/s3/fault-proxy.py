@@ -2,7 +2,7 @@
 """Fault-injecting HTTP proxy for Orchard's S3 tests (python3 stdlib only).
 
     fault-proxy.py --upstream 127.0.0.1:PORT --plan ACTIONS --port-file F --log L
-                   [--only-method M] [--stall S] [--parent-pid P]
+                   [--only-method M] [--stall S] [--parent-pid P] [--tls CERT KEY]
 
 Listens on 127.0.0.1 (a free port, written to --port-file), forwards each request to the
 upstream S3 server unchanged (Host header included, so SigV4 signatures stay valid), and
@@ -20,12 +20,14 @@ applies the next action of the comma-separated --plan to it, cycling through the
 
 With --only-method, requests of other methods always pass (and do not advance the plan).
 Each request's method, path and action go to --log as one line; the test counts them.
+With --tls the proxy speaks HTTPS (certificate CERT, key KEY) to the client.
 The proxy exits by itself when --parent-pid dies.
 """
 import argparse
 import http.client
 import os
 import socket
+import ssl
 import struct
 import sys
 import threading
@@ -158,12 +160,17 @@ def main():
     ap.add_argument("--only-method", default="")
     ap.add_argument("--stall", type=float, default=4.0)
     ap.add_argument("--parent-pid", type=int, default=0)
+    ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     a = ap.parse_args()
     host, port = a.upstream.rsplit(":", 1)
     Handler.upstream = (host, int(port))
     Handler.state = State(a.plan.split(","), a.only_method, a.stall, a.log)
     srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
+    if a.tls:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(a.tls[0], a.tls[1])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write(str(srv.server_address[1]))
