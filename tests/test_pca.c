@@ -780,6 +780,7 @@ static Suite *make_suite(void)
 {
     Suite *s = suite_create("pca");
     TCase *tk = tcase_create("kernels");
+    tcase_set_timeout(tk, 120);
     tcase_add_test(tk, test_gemm_variants);
     tcase_add_test(tk, test_rot_variants);
     suite_add_tcase(s, tk);
