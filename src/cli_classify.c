@@ -100,24 +100,27 @@ static const char *kind_name(orc_classifier_kind k)
 typedef struct candidate {
     orc_classifier_kind kind;
     double C;
-    int l2_normalize;
+    int power_normalize, l2_normalize;
     unsigned hidden;
 } candidate;
 
 /* the configurations `--select` compares (see README: Classification) */
 static const candidate select_grid[] = {
-    {ORC_CLASSIFIER_LINEAR, 1.0, 0, 0},
-    {ORC_CLASSIFIER_LINEAR, 1.0, 1, 0},
-    {ORC_CLASSIFIER_LINEAR, 10.0, 1, 0},
-    {ORC_CLASSIFIER_MLP, 1.0, 1, 256},
+    {ORC_CLASSIFIER_LINEAR, 1.0, 0, 0, 0},
+    {ORC_CLASSIFIER_LINEAR, 10.0, 0, 0, 0},
+    {ORC_CLASSIFIER_LINEAR, 1.0, 1, 0, 0},
+    {ORC_CLASSIFIER_LINEAR, 10.0, 1, 0, 0},
+    {ORC_CLASSIFIER_LINEAR, 10.0, 1, 1, 0},
+    {ORC_CLASSIFIER_MLP, 1.0, 1, 0, 256},
 };
 
 static void describe(const candidate *c, char *buf, size_t n)
 {
+    const char *pw = c->power_normalize ? " sqrt" : "", *l2 = c->l2_normalize ? " l2norm" : "";
     if (c->kind == ORC_CLASSIFIER_MLP)
-        snprintf(buf, n, "mlp hidden=%u C=%g%s", c->hidden, c->C, c->l2_normalize ? " l2norm" : "");
+        snprintf(buf, n, "mlp hidden=%u C=%g%s%s", c->hidden, c->C, pw, l2);
     else
-        snprintf(buf, n, "linear C=%g%s", c->C, c->l2_normalize ? " l2norm" : "");
+        snprintf(buf, n, "linear C=%g%s%s", c->C, pw, l2);
 }
 
 /* augmented copies written by extraction carry "#<variant>" after the image path */
@@ -227,10 +230,12 @@ static void train_usage(FILE *f)
         "                          recorded; predict and evaluate refuse another PCA)\n"
         "  --model linear|mlp      softmax regression or one hidden ReLU layer (default linear)\n"
         "  --hidden N              MLP hidden units (default 256)\n"
-        "  -C, --C VALUE           inverse L2 strength as in scikit-learn (default 1)\n"
+        "  -C, --C VALUE           inverse L2 strength as in scikit-learn (default 10)\n"
         "  --l2-normalize          scale each row to unit L2 norm before standardizing\n"
         "  --no-l2-normalize       do not (default)\n"
-        "  --power-normalize       signed square root of each feature first (before L2)\n"
+        "  --power-normalize       signed square root of each feature first (default for\n"
+        "                          --input features)\n"
+        "  --no-power-normalize    use the features as they are\n"
         "  --max-iter N            L-BFGS iterations (default 300)\n"
         "  --threads N             threads (default 2)\n"
         "  --seed N                MLP initialisation seed (default 1)\n"
@@ -252,12 +257,16 @@ int orc_cli_train(int argc, char **argv)
         {"max-iter", required_argument, NULL, 7}, {"threads", required_argument, NULL, 8},
         {"seed", required_argument, NULL, 9},     {"select", no_argument, NULL, 10},
         {"selection-json", required_argument, NULL, 11}, {"power-normalize", no_argument, NULL, 12},
+        {"no-power-normalize", no_argument, NULL, 13},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output = NULL, *pca = NULL, *selection_json = NULL;
     int want_pca = 0, select = 0;
     orc_classifier_options opt;
     orc_classifier_options_default(&opt);
+    opt.C = 10.0; /* the CLI default: linear C=10 sqrt (README: Classification) */
+    opt.power_normalize = 1;
+    int power_set = 0;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "o:C:h", longs, NULL)) != -1) {
@@ -310,7 +319,8 @@ int orc_cli_train(int argc, char **argv)
             break;
         case 10: select = 1; break;
         case 11: selection_json = optarg; break;
-        case 12: opt.power_normalize = 1; break;
+        case 12: opt.power_normalize = 1; power_set = 1; break;
+        case 13: opt.power_normalize = 0; power_set = 1; break;
         case 'h': train_usage(stdout); return ORC_EXIT_OK;
         default: train_usage(stderr); return ORC_EXIT_USAGE;
         }
@@ -320,6 +330,8 @@ int orc_cli_train(int argc, char **argv)
         train_usage(stderr);
         return ORC_EXIT_USAGE;
     }
+    if (want_pca && !power_set)
+        opt.power_normalize = 0; /* PCA coordinates are signed projections, not pooled ReLUs */
     if (want_pca && pca == NULL) {
         fprintf(stderr, "orchard train: --input pca needs --pca FILE (the .orpca model that "
                         "produced the dataset)\n");
@@ -392,6 +404,7 @@ int orc_cli_train(int argc, char **argv)
             o.kind = select_grid[q].kind;
             o.C = select_grid[q].C;
             o.l2_normalize = select_grid[q].l2_normalize;
+            o.power_normalize = select_grid[q].power_normalize;
             o.hidden = select_grid[q].hidden ? select_grid[q].hidden : opt.hidden;
             orc_classifier *cand = NULL;
             if (orc_classifier_train(xa, ya, na, d, (const char *const *)fs->classes,
@@ -414,10 +427,11 @@ int orc_cli_train(int argc, char **argv)
             if (js != NULL) {
                 fprintf(js, "%s\n  {\"configuration\": ", q ? "," : "");
                 json_string(js, name);
-                fprintf(js, ", \"model\": \"%s\", \"C\": %g, \"l2_normalize\": %s, \"hidden\": %u, "
+                fprintf(js, ", \"model\": \"%s\", \"C\": %g, \"power_normalize\": %s, "
+                            "\"l2_normalize\": %s, \"hidden\": %u, "
                             "\"val_top1\": %.6f, \"val_log_loss\": %.6f, \"train_seconds\": %.3f, "
                             "\"iterations\": %u}", kind_name(o.kind), o.C,
-                        o.l2_normalize ? "true" : "false", o.kind == ORC_CLASSIFIER_MLP ? o.hidden : 0,
+                        o.power_normalize ? "true" : "false", o.l2_normalize ? "true" : "false", o.kind == ORC_CLASSIFIER_MLP ? o.hidden : 0,
                         s.accuracy, s.log_loss, ci->train_seconds, ci->iterations);
             }
             orc_classifier_close(cand);
@@ -444,6 +458,7 @@ int orc_cli_train(int argc, char **argv)
         opt.kind = select_grid[best].kind;
         opt.C = select_grid[best].C;
         opt.l2_normalize = select_grid[best].l2_normalize;
+        opt.power_normalize = select_grid[best].power_normalize;
         if (select_grid[best].hidden)
             opt.hidden = select_grid[best].hidden;
     }
@@ -467,7 +482,7 @@ int orc_cli_train(int argc, char **argv)
     }
     const orc_classifier_info *in = orc_classifier_get_info(model);
     char name[96];
-    candidate chosen = {opt.kind, opt.C, opt.l2_normalize, opt.hidden};
+    candidate chosen = {opt.kind, opt.C, opt.power_normalize, opt.l2_normalize, opt.hidden};
     describe(&chosen, name, sizeof name);
     printf("trained %s on %zu rows x %zu features, %zu classes: %u iterations, %u evaluations, "
            "objective %.6g, %.1f s on %u threads; training top-1 %.2f%%\nwrote %s\n",

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# it-classify.sh -- end to end on ../shared Fruits-360: orchard extract (Training and a
+# deterministic subset of Test), orchard train, orchard evaluate, orchard predict, orchard
+# report; the Test top-1 accuracy is asserted with a margin below the measured value, so a
+# regression anywhere on the path (decode, network, classifier) fails it.
+#
+# Subsets (sorted file names per class, every n-th): normal build: all 7,860 Training images,
+# every 10th Test image (1,893); under ASan (ORCHARD_BUILD ending in -asan), where the network
+# is several times slower: every 3rd Training image (20 per class), every 40th Test image.
+set -u
+BUILD=${ORCHARD_BUILD:-build}
+ORCHARD="$BUILD/orchard"
+SHARED=${ORCHARD_SHARED:-../shared}
+DATA="$SHARED/data/fruits-360"
+T=$(mktemp -d /tmp/orchard-it-e2e-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+[ -d "$DATA/Training" ] && [ -d "$DATA/Test" ] || fail "no Fruits-360 data at $DATA"
+"$ORCHARD" extract --help > /dev/null 2>&1 || fail "$ORCHARD has no extract command"
+
+case "$BUILD" in
+*-asan) TRAIN_EVERY=3; TEST_EVERY=40; MIN_TOP1=95.0 ;;   # measured 97.56 % (532 images)
+*)      TRAIN_EVERY=1; TEST_EVERY=10; MIN_TOP1=97.5 ;;   # measured 98.15 % (1,893 images)
+esac
+# overrides for a quick local look (the defaults above are what the suite asserts)
+TRAIN_EVERY=${ORCHARD_E2E_TRAIN_EVERY:-$TRAIN_EVERY}
+TEST_EVERY=${ORCHARD_E2E_TEST_EVERY:-$TEST_EVERY}
+MIN_TOP1=${ORCHARD_E2E_MIN_TOP1:-$MIN_TOP1}
+
+# subset trees of symbolic links, one folder per class (the label)
+subset() { # SRC DST EVERY
+    local src=$1 dst=$2 every=$3
+    mkdir -p "$dst"
+    for cls in "$src"/*/; do
+        cls=${cls%/}
+        local name=${cls##*/} i=0
+        mkdir -p "$dst/$name"
+        while IFS= read -r f; do
+            [ $((i % every)) -eq 0 ] && ln -s "$(cd "$cls" && pwd)/$f" "$dst/$name/$f"
+            i=$((i + 1))
+        done < <(LC_ALL=C ls "$cls")
+    done
+}
+subset "$DATA/Training" "$T/train-in" "$TRAIN_EVERY"
+subset "$DATA/Test" "$T/test-in" "$TEST_EVERY"
+ntrain=$(find "$T/train-in" -type l | wc -l)
+ntest=$(find "$T/test-in" -type l | wc -l)
+
+start=$(date +%s)
+"$ORCHARD" extract "$T/train-in" "$T/train" --format csv --quiet > "$T/x1.log" 2>&1 \
+    || { tail -5 "$T/x1.log"; fail "extract Training"; }
+"$ORCHARD" extract "$T/test-in" "$T/test" --format csv --quiet > "$T/x2.log" 2>&1 \
+    || { tail -5 "$T/x2.log"; fail "extract Test"; }
+t_extract=$(( $(date +%s) - start ))
+
+"$ORCHARD" train "$T/train" -o "$T/fruit.orcls" > "$T/train.log" 2>&1 \
+    || { cat "$T/train.log"; fail "train"; }
+grep -q "on $ntrain rows x 1280 features, 131 classes" "$T/train.log" \
+    || fail "train did not see $ntrain rows: $(cat "$T/train.log")"
+"$ORCHARD" evaluate "$T/fruit.orcls" "$T/test" -o "$T/evaluation.json" > "$T/eval.log" \
+    || fail "evaluate"
+top1=$(sed -n 's/.*top-1 \([0-9.]*\)%.*/\1/p' "$T/eval.log")
+[ -n "$top1" ] || fail "no top-1 in: $(cat "$T/eval.log")"
+echo "extract $ntrain + $ntest images in ${t_extract}s; $(grep '^trained' "$T/train.log")"
+echo "$(cat "$T/eval.log" | head -1)"
+awk -v a="$top1" -v m="$MIN_TOP1" 'BEGIN { exit !(a >= m) }' \
+    || fail "Test top-1 $top1% is below $MIN_TOP1% (subset every $TEST_EVERY-th image)"
+/usr/bin/python3 - "$T/evaluation.json" "$ntest" <<'EOF' || fail "evaluation.json"
+import json, sys
+e = json.load(open(sys.argv[1]))
+n = int(sys.argv[2])
+assert e["rows"] == n, (e["rows"], n)
+assert len(e["classes"]) == 131 and e["classes"][0] == "Apple Braeburn"
+assert sum(map(sum, e["confusion"])) == n
+assert e["top5"] >= e["top1"] > 0.5
+assert sum(p["support"] for p in e["per_class"]) == n
+EOF
+
+# predict: two images straight from the files; the label of a Banana must be a banana kind
+"$ORCHARD" predict "$T/fruit.orcls" --json "$DATA/Test/Banana/$(LC_ALL=C ls "$DATA/Test/Banana" | head -1)" \
+    "$DATA/Test/Kiwi/$(LC_ALL=C ls "$DATA/Test/Kiwi" | head -1)" > "$T/pred.jsonl" || fail "predict"
+[ "$(wc -l < "$T/pred.jsonl")" -eq 2 ] || fail "predict lines: $(cat "$T/pred.jsonl")"
+grep -q '"label": "Banana' "$T/pred.jsonl" || fail "banana: $(head -1 "$T/pred.jsonl")"
+grep -q '"latency_ms": ' "$T/pred.jsonl" || fail "no latency"
+
+# the report over this run
+cp "$T/evaluation.json" "$T/test/"
+"$ORCHARD" report "$T/test" -o "$T/report.html" > /dev/null || fail "report"
+grep -q '<svg id="confusion"' "$T/report.html" || fail "report has no confusion matrix"
+echo "it-classify: ok (top-1 $top1% >= $MIN_TOP1% on $ntest Test images)"
