@@ -31,14 +31,14 @@ MIN_TOP1=${ORCHARD_E2E_MIN_TOP1:-$MIN_TOP1}
 subset() { # SRC DST EVERY
     local src=$1 dst=$2 every=$3
     mkdir -p "$dst"
-    for cls in "$src"/*/; do
+    local abs
+    abs=$(cd "$src" && pwd)
+    for cls in "$abs"/*/; do
         cls=${cls%/}
-        local name=${cls##*/} i=0
+        local name=${cls##*/}
         mkdir -p "$dst/$name"
-        while IFS= read -r f; do
-            [ $((i % every)) -eq 0 ] && ln -s "$(cd "$cls" && pwd)/$f" "$dst/$name/$f"
-            i=$((i + 1))
-        done < <(LC_ALL=C ls "$cls")
+        LC_ALL=C ls "$cls" | awk -v e="$every" -v d="$cls/" '(NR - 1) % e == 0 { printf "%s%s%c", d, $0, 0 }' \
+            | xargs -0 ln -s -t "$dst/$name"
     done
 }
 subset "$DATA/Training" "$T/train-in" "$TRAIN_EVERY"
