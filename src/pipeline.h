@@ -1,0 +1,81 @@
+/* pipeline.h -- the main job: images (local folder or S3 prefix) -> MobileNetV2 features, PCA,
+ * Parquet datasets (local folder or S3 prefix), resumable. Used by `orchard extract`.
+ *
+ * Stages (pass 1), all overlapping, joined by a ring of `queue_batches` batch slots:
+ *   list      folder walk (sorted, recursive) or ListObjectsV2; once, before the rest
+ *   fetch     fetch_threads threads: file read or S3 GET, decode, resize into a slot
+ *   infer     the calling thread: orc_model_run on each full slot, in batch order
+ *   write     one thread: rows to the shard's Parquet parts, PCA statistics, part upload
+ * Memory bound of pass 1: queue_batches * batch * (224*224*3 bytes + 1280 floats + one error
+ * message) plus one Parquet part writer (its row group: one shard of rows at most) plus two
+ * PCA statistics (d*d doubles each) -- independent of the number of images, except for the
+ * listing itself (one path string per input file).
+ *
+ * Shards: the sorted listing is cut into shards of shard_size files; shard i -> part i of
+ * features/ and errors/ (one part each, even when empty). A shard whose parts are complete is
+ * skipped on a rerun with the same run id. The run id is a hash of the listing (paths, sizes,
+ * modification times or ETags), the shard size, the weight file's SHA-256 and the ISA; it is
+ * recorded with per-shard hashes in OUTPUT/_manifest, so a changed input is detected and named.
+ *
+ * Pass 2 (PCA): the statistics of all shards are merged in shard order (bitwise the same on a
+ * resumed run), the PCA is fitted (or loaded: pca_fit_on), saved to OUTPUT/pca.orpca, then each
+ * features part is read back and projected into part i of pca/ (path, label, pca). The network
+ * never runs twice.
+ */
+#ifndef ORC_PIPELINE_H
+#define ORC_PIPELINE_H
+
+#include <stdio.h>
+
+#include "isa.h"
+#include "orchard.h"
+
+typedef enum orc_pipeline_format {
+    ORC_PIPELINE_PARQUET = 0,
+    ORC_PIPELINE_CSV /* OUTPUT/features.csv + OUTPUT/errors.csv, no shards, no PCA */
+} orc_pipeline_format;
+
+typedef struct orc_pipeline_options {
+    const char *input;       /* folder or s3://bucket/prefix */
+    const char *output;      /* folder or s3://bucket/prefix */
+    const char *weights;     /* .orw path */
+    orc_pipeline_format format;
+    size_t threads;          /* inference threads (>= 1) */
+    size_t fetch_threads;    /* 0: 1 for a folder, 16 for S3 */
+    size_t batch;            /* images per model call (default 32) */
+    size_t queue_batches;    /* slots in the ring (0: 2 * fetch + 2, at least 4) */
+    size_t shard_size;       /* files per shard (0: 1024) */
+    size_t limit;            /* first N files only (0: all) */
+    orc_isa isa;
+    /* PCA: no_pca, or pca_fit_on (model file or an extract OUTPUT holding pca.orpca), else fit
+     * on this input with pca_k (> 0) or pca_variance */
+    int no_pca;
+    unsigned pca_k;
+    double pca_variance;
+    int pca_standardize;
+    const char *pca_fit_on;
+    int overwrite;           /* start over even when OUTPUT holds another run */
+    int zstd_level;          /* 0: 3 */
+    size_t max_errors;       /* SIZE_MAX: no limit */
+    int quiet;
+    int progress_tty;        /* -1: isatty(stderr) */
+    double progress_interval;/* seconds between plain progress lines (0: 10) */
+    /* S3 */
+    const char *region, *endpoint_url, *profile, *ca_bundle;
+    const char *staging;     /* local staging folder for an S3 output (NULL: automatic) */
+    FILE *log;               /* messages (NULL: stderr) */
+} orc_pipeline_options;
+
+void orc_pipeline_options_default(orc_pipeline_options *opt);
+
+typedef struct orc_pipeline_report {
+    size_t seen, processed, skipped, resumed_shards, shards;
+    int too_many_errors; /* skipped > max_errors: outputs written but no _SUCCESS */
+    double seconds;
+} orc_pipeline_report;
+
+/* Run the job. ORC_OK also when some inputs were skipped (report says how many). */
+orc_status orc_pipeline_run(const orc_pipeline_options *opt, orc_pipeline_report *report,
+                            orc_error *err);
+
+#endif
