@@ -156,6 +156,10 @@ bench-peer: $(BUILD)/bench_model $(WEIGHTS)
 run: all $(WEIGHTS)
 	tools/run.sh
 
+.PHONY: bench-e2e
+bench-e2e: all $(WEIGHTS)
+	bench/bench-e2e.sh
+
 clean:
 	rm -rf build build-asan build-neon
 

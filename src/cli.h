@@ -29,5 +29,6 @@ extern int orc_cli_verbose; /* -v given before the subcommand (or ORCHARD_VERBOS
 int orc_cli_s3(int argc, char **argv); /* cli_s3.c: ls, cp, mb, rm */
 int orc_cli_parquet(int argc, char **argv); /* cli_parquet.c: info, cat, ls */
 int orc_cli_pca(int argc, char **argv); /* cli_pca.c: fit, apply, show */
+int orc_cli_finalize(int argc, char **argv); /* cli_extract.c: after extract --shard I/N */
 
 #endif

@@ -57,6 +57,10 @@ static void usage(FILE *f)
         "  --no-pca          features and errors only\n"
         "  --zstd-level N    Parquet zstd level (default 3)\n"
         "  --overwrite       replace what OUTPUT holds instead of resuming / refusing\n"
+        "  --shard I/N       array mode: process only shards I, I+N, I+2N, ... (0 <= I < N) and\n"
+        "                    write their parts; `orchard finalize OUTPUT` does the rest\n"
+        "  --shard-count N   the same with I from AWS_BATCH_JOB_ARRAY_INDEX or\n"
+        "                    SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN)\n"
         "  --max-errors N    exit with status 3 (and no _SUCCESS) when more than N files are\n"
         "                    skipped (default: no limit; skipped files never stop the run)\n"
         "  --region R, --endpoint-url URL, --profile P, --ca-bundle F   S3 settings (see\n"
@@ -114,8 +118,70 @@ static void default_weights(char *out, size_t cap)
     snprintf(out, cap, "%s", DEFAULT_WEIGHTS);
 }
 
-int orc_cli_extract(int argc, char **argv)
+static void finalize_usage(FILE *f)
 {
+    fprintf(f,
+        "usage: orchard finalize OUTPUT [options]\n\n"
+        "After the array tasks of `orchard extract INPUT OUTPUT --shard I/N` (I = 0..N-1) have\n"
+        "all finished: checks that every shard's parts are complete (input, shard size and ISA\n"
+        "are read from OUTPUT/_manifest; the input is listed again and must be unchanged), commits\n"
+        "features/ and errors/, fits the PCA on the features read back (in shard order: the\n"
+        "same model as a single run), writes pca/, pca.orpca, run.json and _SUCCESS.\n\n"
+        "options: --pca-variance V | --pca-k K | --pca-fit-on M | --no-pca, --pca-standardize,\n"
+        "  --threads N, --weights F, --zstd-level N, --max-errors N, --quiet, --region R,\n"
+        "  --endpoint-url URL, --profile P, --ca-bundle F, --staging DIR (as for extract; the\n"
+        "  PCA options must be those the single run would have used)\n"
+        "exit status: 0 done, 1 fatal (e.g. a shard missing: the message names it), 2 usage,\n"
+        "3 more skipped files than --max-errors.\n");
+}
+
+/* --shard I/N, or --shard-count N with I from AWS_BATCH_JOB_ARRAY_INDEX / SLURM_ARRAY_TASK_ID */
+static int parse_shard(const char *v, unsigned *index, unsigned *count)
+{
+    unsigned long i = 0, n = 0;
+    char *end = NULL;
+    errno = 0;
+    i = strtoul(v, &end, 10);
+    if (end == v || *end != '/' || errno != 0)
+        return -1;
+    const char *p = end + 1;
+    n = strtoul(p, &end, 10);
+    if (end == p || *end != '\0' || errno != 0 || n < 1 || n > 99999 || i >= n)
+        return -1;
+    *index = (unsigned)i;
+    *count = (unsigned)n;
+    return 0;
+}
+
+static int shard_from_env(unsigned count, unsigned *index)
+{
+    const char *names[] = {"AWS_BATCH_JOB_ARRAY_INDEX", "SLURM_ARRAY_TASK_ID"};
+    for (size_t k = 0; k < 2; k++) {
+        const char *v = getenv(names[k]);
+        if (v == NULL || v[0] == '\0')
+            continue;
+        char *end = NULL;
+        errno = 0;
+        long i = strtol(v, &end, 10);
+        const char *mn = k == 1 ? getenv("SLURM_ARRAY_TASK_MIN") : NULL;
+        long base = mn != NULL && mn[0] ? strtol(mn, NULL, 10) : 0;
+        if (*end != '\0' || errno != 0 || i - base < 0 || i - base >= (long)count) {
+            fprintf(stderr, "orchard extract: %s=%s is not an index in 0..%u\n", names[k], v,
+                    count - 1);
+            return -1;
+        }
+        *index = (unsigned)(i - base);
+        return 0;
+    }
+    fprintf(stderr, "orchard extract: --shard-count needs AWS_BATCH_JOB_ARRAY_INDEX or "
+                    "SLURM_ARRAY_TASK_ID (or use --shard I/N)\n");
+    return -1;
+}
+
+static int run_cli(int argc, char **argv, int finalize)
+{
+    const char *cmd = finalize ? "finalize" : "extract";
+    size_t shard_count_env = 0;
     orc_pipeline_options o;
     orc_pipeline_options_default(&o);
     o.threads = 0;
@@ -127,7 +193,10 @@ int orc_cli_extract(int argc, char **argv)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         size_t x = 0;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage(stdout);
+            if (finalize)
+                finalize_usage(stdout);
+            else
+                usage(stdout);
             return ORC_EXIT_OK;
         } else if (strcmp(a, "--quiet") == 0) {
             o.quiet = 1;
@@ -140,6 +209,15 @@ int orc_cli_extract(int argc, char **argv)
         } else if (a[0] == '-' && a[1] == '-' && v == NULL) {
             fprintf(stderr, "orchard extract: %s needs a value (or is unknown; see --help)\n", a);
             return ORC_EXIT_USAGE;
+        } else if (!finalize && strcmp(a, "--shard") == 0) {
+            if (parse_shard(argv[++i], &o.shard_index, &o.shard_count) != 0) {
+                fprintf(stderr, "orchard extract: --shard needs I/N with 0 <= I < N, got '%s'\n",
+                        argv[i]);
+                return ORC_EXIT_USAGE;
+            }
+        } else if (!finalize && strcmp(a, "--shard-count") == 0) {
+            if (parse_size(a, argv[++i], 1, 99999, &shard_count_env) != 0)
+                return ORC_EXIT_USAGE;
         } else if (strcmp(a, "--format") == 0) {
             format = argv[++i];
         } else if (strcmp(a, "--weights") == 0) {
@@ -214,7 +292,7 @@ int orc_cli_extract(int argc, char **argv)
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "orchard extract: unknown option '%s' (see --help)\n", a);
             return ORC_EXIT_USAGE;
-        } else if (o.input == NULL) {
+        } else if (o.input == NULL && !finalize) {
             o.input = a;
         } else if (o.output == NULL) {
             o.output = a;
@@ -223,8 +301,24 @@ int orc_cli_extract(int argc, char **argv)
             return ORC_EXIT_USAGE;
         }
     }
-    if (o.input == NULL || o.output == NULL) {
-        fprintf(stderr, "orchard extract: INPUT and OUTPUT are required (see --help)\n");
+    if ((o.input == NULL && !finalize) || o.output == NULL) {
+        fprintf(stderr, "orchard %s: %s required (see --help)\n", cmd,
+                finalize ? "OUTPUT is" : "INPUT and OUTPUT are");
+        return ORC_EXIT_USAGE;
+    }
+    o.finalize = finalize;
+    if (shard_count_env > 0) {
+        if (o.shard_count > 0) {
+            fprintf(stderr, "orchard extract: --shard and --shard-count exclude each other\n");
+            return ORC_EXIT_USAGE;
+        }
+        o.shard_count = (unsigned)shard_count_env;
+        if (shard_from_env(o.shard_count, &o.shard_index) != 0)
+            return ORC_EXIT_USAGE;
+    }
+    if (o.shard_count > 0 && (o.overwrite || strcmp(format, "csv") == 0)) {
+        fprintf(stderr, "orchard extract: --shard runs one task of many on the same OUTPUT: "
+                        "not with --overwrite or --format csv\n");
         return ORC_EXIT_USAGE;
     }
     if (strcmp(format, "csv") == 0) {
@@ -256,8 +350,15 @@ int orc_cli_extract(int argc, char **argv)
 
     orc_pipeline_report rep;
     if (orc_pipeline_run(&o, &rep, &err) != ORC_OK) {
-        fprintf(stderr, "orchard extract: %s\n", err.msg);
+        fprintf(stderr, "orchard %s: %s\n", cmd, err.msg);
         return ORC_EXIT_FATAL;
+    }
+    if (o.shard_count > 0) {
+        fprintf(stderr, "orchard extract: shard set %u/%u: %zu images, %zu skipped, %zu of its "
+                        "shards resumed, %.2f s; run `orchard finalize %s` after every task\n",
+                o.shard_index, o.shard_count, rep.processed, rep.skipped, rep.resumed_shards,
+                rep.seconds, o.output);
+        return ORC_EXIT_OK;
     }
     if (o.format == ORC_PIPELINE_PARQUET)
         fprintf(stderr,
@@ -276,4 +377,14 @@ int orc_cli_extract(int argc, char **argv)
         return ORC_EXIT_PARTIAL;
     }
     return ORC_EXIT_OK;
+}
+
+int orc_cli_extract(int argc, char **argv)
+{
+    return run_cli(argc, argv, 0);
+}
+
+int orc_cli_finalize(int argc, char **argv)
+{
+    return run_cli(argc, argv, 1);
 }

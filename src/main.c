@@ -11,6 +11,7 @@ int orc_cli_verbose = 0;
 /* one line per subcommand; each is implemented in src/cli_<name>.c */
 static const orc_cli_command commands[] = {
     {"extract", "images (folder or S3) -> features + PCA Parquet (or CSV), resumable", orc_cli_extract},
+    {"finalize", "after extract --shard I/N tasks: commit, PCA, run.json, _SUCCESS", orc_cli_finalize},
     {"s3", "S3 by hand: ls, cp (local <-> s3), mb, rm", orc_cli_s3},
     {"parquet", "look into Parquet files and datasets: info, cat (JSON lines), ls", orc_cli_parquet},
     {"pca", "fit a PCA model on features, project features with it, show a model", orc_cli_pca},

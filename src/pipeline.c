@@ -19,6 +19,7 @@
 #include <math.h>
 #include <openssl/evp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,8 +70,8 @@ static orc_status mkdir_p(const char *path, orc_error *err)
 static orc_status write_file_atomic(const char *path, const char *data, size_t len,
                                     orc_error *err)
 {
-    char tmp[PATH_MAX * 2 + 16];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    char tmp[PATH_MAX * 2 + 32];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()); /* array tasks may race */
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0)
         return orc_error_set(err, ORC_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
@@ -398,6 +399,8 @@ typedef struct sink_ctx {
 
 typedef struct job {
     sink_ctx sinks[3];
+    orc_pipeline_options opt;     /* a copy: finalize fills input, shard size, ISA */
+    char *input_copy;
     const orc_pipeline_options *o;
     FILE *log;
     location in, out;
@@ -1135,7 +1138,8 @@ static orc_status plan_batches(job *j, orc_error *err)
     j->nbatches = 0;
     j->work_items = 0;
     for (size_t s = 0; s < j->nshards; s++) {
-        if (j->shard_resumed[s])
+        if (j->shard_resumed[s] ||
+            (j->o->shard_count > 0 && s % j->o->shard_count != j->o->shard_index))
             continue;
         size_t a = s * j->shard_size;
         size_t n = a + j->shard_size < j->files.n ? j->shard_size : j->files.n - a;
@@ -1511,21 +1515,42 @@ static orc_status open_s3(job *j, orc_error *err)
     return orc_s3_open(&so, &j->s3, err);
 }
 
+static char *previous_manifest(job *j);
+
+/* finalize: input, shard size and ISA of the run in OUTPUT, from its manifest */
+static orc_status read_manifest_settings(job *j, orc_error *err)
+{
+    char *man = previous_manifest(j);
+    if (man == NULL)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
+                             "%s has no _manifest: nothing to finalize (run the extract array "
+                             "tasks first)", j->o->output);
+    char input[PATH_MAX] = "", isa[64] = "";
+    const char *p;
+    size_t shard = 0;
+    if ((p = strstr(man, "\ninput ")) != NULL)
+        sscanf(p + 7, "%4095[^\n]", input);
+    if ((p = strstr(man, "\nshard_size ")) != NULL)
+        shard = strtoull(p + 12, NULL, 10);
+    if ((p = strstr(man, "\nisa ")) != NULL)
+        sscanf(p + 5, "%63s", isa);
+    free(man);
+    if (input[0] == '\0' || shard == 0 || isa[0] == '\0')
+        return orc_error_set(err, ORC_ERR_FORMAT, "%s/_manifest is incomplete", j->o->output);
+    orc_status st = orc_isa_parse(isa, &j->opt.isa, err);
+    if (st != ORC_OK)
+        return orc_error_prefix(err, "%s/_manifest", j->o->output);
+    if ((j->input_copy = strdup(input)) == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
+    j->opt.input = j->input_copy;
+    j->opt.shard_size = j->shard_size = shard;
+    return ORC_OK;
+}
+
 static orc_status setup_locations(job *j, orc_error *err)
 {
     const orc_pipeline_options *o = j->o;
     orc_status st;
-    if (is_s3_url(o->input)) {
-        if ((st = location_parse_s3(o->input, &j->in, err)) != ORC_OK ||
-            (st = open_s3(j, err)) != ORC_OK)
-            return orc_error_prefix(err, "input %s", o->input);
-    } else if (realpath(o->input, j->in.dir) == NULL) {
-        return orc_error_set(err, ORC_ERR_IO, "input folder %s: %s", o->input, strerror(errno));
-    } else {
-        struct stat sb;
-        if (stat(j->in.dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-            return orc_error_set(err, ORC_ERR_IO, "input %s is not a folder", o->input);
-    }
     if (is_s3_url(o->output)) {
         if ((st = location_parse_s3(o->output, &j->out, err)) != ORC_OK ||
             (st = open_s3(j, err)) != ORC_OK)
@@ -1551,7 +1576,22 @@ static orc_status setup_locations(job *j, orc_error *err)
         return orc_error_set(err, ORC_ERR_UNSUPPORTED,
                              "--format csv writes to a local folder only (output %s)",
                              o->output);
-    return mkdir_p(j->out.dir, err);
+    if ((st = mkdir_p(j->out.dir, err)) != ORC_OK)
+        return st;
+    if (o->finalize && (st = read_manifest_settings(j, err)) != ORC_OK)
+        return st;
+    if (is_s3_url(o->input)) {
+        if ((st = location_parse_s3(o->input, &j->in, err)) != ORC_OK ||
+            (st = open_s3(j, err)) != ORC_OK)
+            return orc_error_prefix(err, "input %s", o->input);
+    } else if (realpath(o->input, j->in.dir) == NULL) {
+        return orc_error_set(err, ORC_ERR_IO, "input folder %s: %s", o->input, strerror(errno));
+    } else {
+        struct stat sb;
+        if (stat(j->in.dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return orc_error_set(err, ORC_ERR_IO, "input %s is not a folder", o->input);
+    }
+    return ORC_OK;
 }
 
 static orc_status do_list(job *j, orc_error *err)
@@ -1582,8 +1622,31 @@ static orc_status do_list(job *j, orc_error *err)
 }
 
 /* Remove the previous run's top-level results before anything else changes. */
+/* temp files NAME.tmp.PID of top-level files left by a killed process */
+static void sweep_stale_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        const char *t = strstr(e->d_name, ".tmp.");
+        if (t == NULL)
+            continue;
+        char *end = NULL;
+        long pid = strtol(t + 5, &end, 10);
+        if (*end != '\0' || pid <= 0 || (kill((pid_t)pid, 0) != 0 && errno == ESRCH)) {
+            char path[PATH_MAX * 2];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    }
+    closedir(d);
+}
+
 static orc_status invalidate_outputs(job *j, orc_error *err)
 {
+    sweep_stale_temps(j->out.dir);
     static const char *const names[] = {"_SUCCESS", "run.json", "pca.orpca"};
     for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
         char path[PATH_MAX * 2];
@@ -1686,6 +1749,15 @@ static orc_status run_job(job *j, orc_pipeline_report *rep, orc_error *err)
     int resume = 0;
     if (prev != NULL && strcmp(prev, man.s) == 0) {
         resume = !o->overwrite;
+    } else if (o->finalize) {
+        char what[1024] = "no manifest";
+        if (prev != NULL)
+            describe_change(j, prev, what, sizeof what);
+        free(prev);
+        free(man.s);
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
+                             "cannot finalize %s: the input changed since the array tasks ran (%s)",
+                             o->output, what);
     } else if (prev != NULL && !o->overwrite) {
         char what[1024];
         describe_change(j, prev, what, sizeof what);
@@ -1744,13 +1816,23 @@ static orc_status run_job(job *j, orc_pipeline_report *rep, orc_error *err)
                               orc_dataset_part_complete(j->ds_err, (unsigned)s);
         resumed += j->shard_resumed[s];
     }
-    if (resumed > 0)
+    if (o->finalize && resumed < j->nshards) {
+        size_t first = 0;
+        while (j->shard_resumed[first])
+            first++;
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
+                             "%s: %zu of %zu shards are not complete (first: shard %zu, from %s):"
+                             " run the array tasks that hold them, then finalize again",
+                             o->output, j->nshards - resumed, j->nshards, first,
+                             j->files.v[first * j->shard_size].key);
+    }
+    if (resumed > 0 && !o->finalize)
         logf_(j, "resuming run %s: %zu of %zu shards already complete", j->run_id, resumed,
               j->nshards);
     rep->resumed_shards = resumed;
     j->resumed = resumed;
     rep->shards = j->nshards;
-    int fit = !o->no_pca && o->pca_fit_on == NULL;
+    int fit = !o->no_pca && o->pca_fit_on == NULL && o->shard_count == 0;
     if (fit && (st = orc_pca_stats_open((uint32_t)j->dim, &j->total, err)) != ORC_OK)
         return st;
     if ((st = plan_batches(j, err)) != ORC_OK)
@@ -1759,6 +1841,13 @@ static orc_status run_job(job *j, orc_pipeline_report *rep, orc_error *err)
           j->nshards, j->shard_size, j->work_items, o->threads, orc_isa_name(o->isa), j->batch);
     if ((st = run_pass1(j, err)) != ORC_OK)
         return st;
+    if (o->shard_count > 0) { /* array task: its parts are written; finalize does the rest */
+        rep->processed = j->items_done - j->items_failed;
+        rep->skipped = j->items_failed;
+        logf_(j, "shard set %u of %u complete; after every task: orchard finalize %s",
+              o->shard_index, o->shard_count, o->output);
+        return ORC_OK;
+    }
     if ((st = fold_resumed(j, (unsigned)j->nshards, err)) != ORC_OK)
         return st;
     double t = now_s();
@@ -1869,14 +1958,16 @@ orc_status orc_pipeline_run(const orc_pipeline_options *opt, orc_pipeline_report
     orc_pipeline_report rep_local;
     orc_pipeline_report *rep = report != NULL ? report : &rep_local;
     memset(rep, 0, sizeof *rep);
-    if (opt == NULL || opt->input == NULL || opt->output == NULL || opt->weights == NULL ||
+    if (opt == NULL || (opt->input == NULL && !opt->finalize) || opt->output == NULL ||
+        opt->weights == NULL ||
         opt->threads < 1 || opt->batch < 1)
         return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
                              "extract: input, output, weights, threads and batch are required");
     job *j = calloc(1, sizeof *j);
     if (j == NULL)
         return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
-    j->o = opt;
+    j->opt = *opt;
+    j->o = &j->opt;
     j->log = opt->log != NULL ? opt->log : stderr;
     j->tty = opt->progress_tty >= 0 ? opt->progress_tty : isatty(fileno(j->log));
     j->batch = opt->batch;
@@ -1913,6 +2004,7 @@ orc_status orc_pipeline_run(const orc_pipeline_options *opt, orc_pipeline_report
     location_free(&j->in);
     location_free(&j->out);
     listing_free(&j->files);
+    free(j->input_copy);
     pthread_cond_destroy(&j->cv);
     pthread_mutex_destroy(&j->mu);
     free(j);

@@ -21,6 +21,12 @@
  * resumed run), the PCA is fitted (or loaded: pca_fit_on), saved to OUTPUT/pca.orpca, then each
  * features part is read back and projected into part i of pca/ (path, label, pca). The network
  * never runs twice.
+ *
+ * Array mode (shard_count > 0): task I of N processes shards I, I+N, ... and writes their parts
+ * (tasks may run at once on the same OUTPUT: they share the run id and the manifest). Then
+ * finalize (orchard finalize OUTPUT) checks every shard is complete, reads the features back for
+ * the PCA statistics (in shard order: the same model as a single run), fits, runs pass 2 and
+ * writes run.json and _SUCCESS.
  */
 #ifndef ORC_PIPELINE_H
 #define ORC_PIPELINE_H
@@ -63,6 +69,12 @@ typedef struct orc_pipeline_options {
     /* S3 */
     const char *region, *endpoint_url, *profile, *ca_bundle;
     const char *staging;     /* local staging folder for an S3 output (NULL: automatic) */
+    /* array mode: process only the shards s with s % shard_count == shard_index, write their
+     * parts, no commit, no PCA, no _SUCCESS (shard_count 0: all shards, the whole job) */
+    unsigned shard_index, shard_count;
+    /* finalize: input, shard size and ISA from OUTPUT/_manifest (input may be NULL); every
+     * shard must be complete already; then commit, PCA, run.json, _SUCCESS */
+    int finalize;
     FILE *log;               /* messages (NULL: stderr) */
 } orc_pipeline_options;
 

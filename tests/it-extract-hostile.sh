@@ -55,12 +55,12 @@ assert all(len(p["pca"]) == 3 for p in pca)
 r = json.load(open(os.path.join(t, "out", "run.json")))
 assert (r["counts"]["seen"], r["counts"]["processed"], r["counts"]["skipped"]) == (13, 9, 4), r["counts"]
 PY
-"$ORCHARD" extract "$IN" "$T/out3" --pca-k 3 --max-errors 3 --quiet 2>"$T/log3"; rc=$?
+"$ORCHARD" extract "$IN" "$T/out3" --no-pca --max-errors 3 --quiet 2>"$T/log3"; rc=$?
 [ $rc -eq 3 ] || { cat "$T/log3"; fail "--max-errors 3 with 4 skipped: exit $rc, want 3"; }
 grep -q "more than --max-errors 3" "$T/log3" || fail "--max-errors message"
 [ -f "$T/out3/_SUCCESS" ] && fail "_SUCCESS written although --max-errors was exceeded"
 grep -q '"status": "too many errors"' "$T/out3/run.json" || fail "run.json status"
-"$ORCHARD" extract "$IN" "$T/out3" --pca-k 3 --max-errors 4 --quiet 2>/dev/null || fail "--max-errors 4"
+"$ORCHARD" extract "$IN" "$T/out3" --no-pca --max-errors 4 --quiet 2>/dev/null || fail "--max-errors 4"
 [ -f "$T/out3/_SUCCESS" ] || fail "no _SUCCESS at --max-errors 4"
 # usage errors: 2
 "$ORCHARD" extract "$IN" "$T/o" --pca-k 3 --pca-variance 0.9 2>/dev/null; [ $? -eq 2 ] || fail "--pca-k with --pca-variance"

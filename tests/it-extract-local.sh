@@ -63,21 +63,18 @@ cp "$IN/Kiwi/$(ls "$IN/Kiwi" | head -n 1)" "$IN/Kiwi/zz-new.jpg"
 [ $rc -eq 1 ] || fail "changed input: exit $rc, want 1"
 grep -q "200 files then, 201 now" "$T/log3" || { cat "$T/log3"; fail "changed input message"; }
 grep -q -- "--overwrite" "$T/log3" || fail "changed input message does not name --overwrite"
-"$ORCHARD" extract "$IN" "$T/out" --shard-size 23 --threads 2 --quiet --overwrite --pca-fit-on "$T/out/pca.orpca" \
-    2>"$T/log4" && fail "--pca-fit-on of the model being replaced should fail (it is removed first)"
-cp "$T/csv/features.csv" "$T/keep.csv"
-"$ORCHARD" extract "$IN" "$T/out2" --shard-size 23 --pca-k 8 --threads 2 --quiet --limit 30 2>/dev/null || fail "small run"
-"$ORCHARD" extract "$IN" "$T/out" --shard-size 23 --threads 2 --quiet --overwrite --pca-fit-on "$T/out2" \
+cp "$T/out/pca.orpca" "$T/model.orpca"
+"$ORCHARD" extract "$IN" "$T/out" --shard-size 23 --threads 2 --quiet --overwrite --pca-fit-on "$T/model.orpca" \
     2>"$T/log5" || { cat "$T/log5"; fail "--overwrite --pca-fit-on"; }
 $PY - "$T/out" <<'PY' || fail "after --overwrite"
 import json, os, sys
 out = sys.argv[1]
 r = json.load(open(out + "/run.json"))
 assert r["counts"]["processed"] == 201 and r["counts"]["shards_resumed"] == 0, r["counts"]
-assert r["pca"]["fitted_rows"] == 30 and r["pca"]["fitted_on"].endswith("out2/pca.orpca"), r["pca"]
+assert r["pca"]["fitted_rows"] == 200 and r["pca"]["fitted_on"].endswith("/model.orpca"), r["pca"]
 ids = {p.split("-")[2] for p in os.listdir(out + "/features") if p.startswith("part-")}
 assert len(ids) == 1, ids
 assert len([p for p in os.listdir(out + "/features") if p.startswith("part-")]) == 9
 PY
-cmp -s "$T/out2/pca.orpca" "$T/out/pca.orpca" || fail "--pca-fit-on did not keep the model"
+cmp -s "$T/model.orpca" "$T/out/pca.orpca" || fail "--pca-fit-on did not keep the model"
 echo "it-extract-local: ok"

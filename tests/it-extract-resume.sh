@@ -55,6 +55,6 @@ done
 [ -f "$T/out/_SUCCESS" ] || fail "no _SUCCESS after the final rerun"
 got=$(digest "$T/out")
 [ "$ref" = "$got" ] || { diff <(echo "$ref") <(echo "$got"); fail "resumed output differs from the uninterrupted run"; }
-stray=$(find "$T/out" -name '.*tmp*' -o -name '*.tmp' | wc -l)
+stray=$(find "$T/out" -name '.*tmp*' -o -name '*.tmp' -o -name '*.tmp.*' | wc -l)
 [ "$stray" -eq 0 ] || fail "temporary files left: $(find "$T/out" -name '.*tmp*' -o -name '*.tmp')"
 echo "it-extract-resume: ok"
