@@ -748,6 +748,13 @@ static char *previous_manifest(job *j)
 }
 
 /* Say what changed between the previous manifest and this listing. */
+/* o + n, at most cap - 1 (snprintf's would-be length may pass the buffer) */
+static size_t clamp_add(size_t o, size_t cap, int n)
+{
+    size_t r = n > 0 ? o + (size_t)n : o;
+    return r < cap ? r : cap - 1;
+}
+
 static void describe_change(job *j, const char *prev, char *out, size_t cap)
 {
     size_t files = 0, shards = 0, shard_size = 0;
@@ -763,14 +770,14 @@ static void describe_change(job *j, const char *prev, char *out, size_t cap)
         sscanf(p + 7, "%4095[^\n]", prev_input);
     size_t o = 0;
     if (strcmp(prev_input, j->o->input) != 0)
-        o += (size_t)snprintf(out + o, cap - o, "input was %s; ", prev_input);
+        o = clamp_add(o, cap, snprintf(out + o, cap - o, "input was %s; ", prev_input));
     if (files != j->files.n)
-        o += (size_t)snprintf(out + o, cap - o, "%zu files then, %zu now; ", files, j->files.n);
+        o = clamp_add(o, cap, snprintf(out + o, cap - o, "%zu files then, %zu now; ", files, j->files.n));
     if (shard_size != j->shard_size)
-        o += (size_t)snprintf(out + o, cap - o, "shard size %zu then, %zu now; ", shard_size,
-                              j->shard_size);
+        o = clamp_add(o, cap, snprintf(out + o, cap - o, "shard size %zu then, %zu now; ", shard_size,
+                              j->shard_size));
     if (strstr(prev, j->weights_sha) == NULL && o < cap)
-        o += (size_t)snprintf(out + o, cap - o, "other weights or ISA; ");
+        o = clamp_add(o, cap, snprintf(out + o, cap - o, "other weights or ISA; "));
     size_t changed = 0, first_changed = SIZE_MAX;
     for (size_t s = 0; s < j->nshards && o < cap; s++) {
         char line[128];
@@ -783,10 +790,10 @@ static void describe_change(job *j, const char *prev, char *out, size_t cap)
     }
     if (changed > 0 && o < cap) {
         size_t a = first_changed * j->shard_size;
-        o += (size_t)snprintf(out + o, cap - o,
+        o = clamp_add(o, cap, snprintf(out + o, cap - o,
                               "%zu of %zu shards have other files, sizes or modification times "
                               "(first: shard %zu, from %s); ",
-                              changed, j->nshards, first_changed, j->files.v[a].key);
+                              changed, j->nshards, first_changed, j->files.v[a].key));
     }
     if (o == 0 && o < cap)
         snprintf(out, cap, "options differ (%zu shards then)", shards);
@@ -795,11 +802,6 @@ static void describe_change(job *j, const char *prev, char *out, size_t cap)
 }
 
 /* ---- fetch threads ------------------------------------------------------------------------ */
-
-typedef struct buf_sink {
-    uint8_t *data;
-    size_t len, cap, limit;
-} buf_sink;
 
 static void fetch_one(job *j, size_t i, uint8_t *pixels, orc_status *st, orc_error *e)
 {
