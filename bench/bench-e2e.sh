@@ -16,7 +16,7 @@ echo "bench-e2e: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
     --progress-interval 15 "$@" 2>"$OUT.log" || { tail -n 30 "$OUT.log"; exit 1; }
 grep -E "orchard extract: [0-9]+ images|PCA:" "$OUT.log" || true
 /usr/bin/python3 - "$OUT/run.json" "$OUT.log" <<'PY'
-import json, re, sys
+import json, os, re, sys
 r = json.load(open(sys.argv[1]))
 log = open(sys.argv[2]).read()
 wall = float(re.search(r"Elapsed \(wall clock\) time.*: (?:(\d+):)?(\d+):([\d.]+)", log).group(2)) * 60 + \
@@ -27,7 +27,12 @@ print("bench-e2e: %d images seen, %d processed, %d skipped, %d classes, k = %d (
       % (c["seen"], c["processed"], c["skipped"], r["class_count"], r["pca"]["k"], r["pca"]["explained_variance_ratio"]))
 print("bench-e2e: wall %.1f s, %.1f images/s, peak RSS %.0f MB, %d threads, %s"
       % (wall, c["seen"] / wall, rss, r["threads"], r["isa"]))
-print("bench-e2e: stages (s): " + ", ".join("%s %.2f" % kv for kv in t.items()))
+print("bench-e2e: stages, wall (s): " + ", ".join("%s %.2f" % kv for kv in t.items()))
+cpu = r["cpu_s"]
+print("bench-e2e: stages, CPU (s): " + ", ".join("%s %.2f" % kv for kv in cpu.items()))
+ncpu = min(r["threads"], os.cpu_count() or 1)
+print("bench-e2e: CPU-bound estimate on %d idle cores: %.1f s for these images, %.1f s for 22,688 "
+      "(process CPU / cores: assumes perfect scaling; a projection, not a measurement)" % (ncpu, cpu["total"] / ncpu, cpu["total"] / ncpu * 22688 / c["seen"]))
 print("bench-e2e: scaled to 22,688 images: %.1f s (target <= 90 s), RSS target <= 300 MB" % (wall * 22688 / c["seen"]))
 PY
 [ -n "${BENCH_OUT:-}" ] || rm -rf "$OUT" "$OUT.log"

@@ -41,6 +41,20 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static double thread_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double process_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static int is_s3_url(const char *s)
 {
     return strncmp(s, "s3://", 5) == 0;
@@ -437,6 +451,8 @@ typedef struct job {
     double t0;
     stage_times t;
     double fetch_busy;            /* summed over fetch threads */
+    double fetch_cpu, write_cpu;  /* CPU seconds of the fetch threads, of the writer thread */
+    double cpu_pass1;             /* process CPU seconds during pass 1 */
     double last_progress;
     int tty;
 } job;
@@ -859,6 +875,7 @@ static void *fetch_thread(void *arg)
             pthread_cond_broadcast(&j->cv);
     }
     j->fetch_busy += busy;
+    j->fetch_cpu += thread_cpu_s();
     pthread_mutex_unlock(&j->mu);
     return NULL;
 }
@@ -1085,6 +1102,7 @@ static void *writer_thread(void *arg)
     orc_pca_stats_close(ws.shard_stats);
     pthread_mutex_lock(&j->mu);
     j->t.write += busy;
+    j->write_cpu = thread_cpu_s();
     pthread_cond_broadcast(&j->cv);
     pthread_mutex_unlock(&j->mu);
     return NULL;
@@ -1184,6 +1202,7 @@ static orc_status run_pass1(job *j, orc_error *err)
         return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
     pthread_t wth;
     size_t started = 0;
+    double cpu0 = process_cpu_s();
     int writer_started = pthread_create(&wth, NULL, writer_thread, j) == 0;
     if (writer_started)
         for (; started < nfetch; started++)
@@ -1231,6 +1250,7 @@ static orc_status run_pass1(job *j, orc_error *err)
     if (writer_started)
         pthread_join(wth, NULL);
     free(fth);
+    j->cpu_pass1 = process_cpu_s() - cpu0;
     j->t.infer = t_inf;
     j->t.fetch = j->fetch_busy;
     progress(j, 1);
@@ -1468,6 +1488,14 @@ static orc_status write_run_json(job *j, const orc_pca_model *m, const char *pca
                 "\"pca_fit\": %.3f, \"pca_pass2\": %.3f, \"upload\": %.3f, \"total\": %.3f},\n",
                 j->t.list, j->t.fetch, j->t.infer, j->t.write, j->t.stats, j->t.fit, j->t.pass2,
                 j->t.upload, total);
+    /* CPU seconds: meaningful on a shared machine where wall times are not. Inference = the
+     * process's pass-1 CPU minus the fetch and writer threads. */
+    double cpu_total = process_cpu_s();
+    text_printf(&t,
+                "  \"cpu_s\": {\"fetch_decode\": %.3f, \"inference\": %.3f, \"write_and_stats\": "
+                "%.3f, \"pass1\": %.3f, \"total\": %.3f},\n",
+                j->fetch_cpu, j->cpu_pass1 - j->fetch_cpu - j->write_cpu, j->write_cpu,
+                j->cpu_pass1, cpu_total);
     text_printf(&t, "  \"images_per_s\": %.2f,\n  \"peak_rss_mb\": %.1f,\n",
                 total > 0 ? (double)j->work_items / total : 0.0, (double)peak_rss_kb() / 1024.0);
     text_printf(&t, "  \"isa\": \"%s\",\n  \"kernels\": ", orc_isa_name(j->o->isa));

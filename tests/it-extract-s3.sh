@@ -18,9 +18,16 @@ fail() { echo "it-extract-s3: FAIL: $*"; exit 1; }
 [ -x tests/s3/rgw-start.sh ] || fail "tests/s3/rgw-start.sh missing"
 [ -d tests/parquet/node_modules/@duckdb/node-api ] || fail "tests/parquet/node_modules missing: run tools/install-deps.sh --test"
 T=$(mktemp -d /tmp/orchard-it-extract-s3-XXXXXX)
-PORT=${ORC_S3_TEST_PORT:-$((21000 + ($$ % 200) * 45))}
 export S3_ACCESS_KEY=AKIAIOSFODNN7EXAMPLE S3_SECRET_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY S3_REGION=eu-west-3
-SPID=$(tests/s3/rgw-start.sh "$PORT" "$T/rgw" $$) || fail "radosgw did not start (log: $T/rgw/server.log)"
+SPID=
+for attempt in 1 2 3 4 5 6; do # rgw-start exits 3 when one of its 41 ports is taken: try another
+    PORT=$((21000 + (($$ * 131 + attempt * 977) % 200) * 45))
+    SPID=$(tests/s3/rgw-start.sh "$PORT" "$T/rgw$attempt" $$); rc=$?
+    [ $rc -eq 0 ] && break
+    SPID=
+    [ $rc -eq 3 ] || { tail -n 20 "$T/rgw$attempt/server.log"; rm -rf "$T"; fail "radosgw did not start"; }
+done
+[ -n "$SPID" ] || { rm -rf "$T"; fail "no free port range for radosgw"; }
 trap 'tests/s3/rgw-stop.sh "$SPID" >/dev/null 2>&1; rm -rf "$T"' EXIT
 export AWS_ACCESS_KEY_ID=$S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$S3_SECRET_KEY AWS_REGION=$S3_REGION
 export AWS_ENDPOINT_URL=http://127.0.0.1:$PORT AWS_EC2_METADATA_DISABLED=true
