@@ -188,6 +188,7 @@ static int run_cli(int argc, char **argv, int finalize)
     const char *format = "parquet", *weights_opt = NULL;
     orc_error err = {0};
     int have_k = 0, have_var = 0;
+    const char *isa_opt = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -285,10 +286,7 @@ static int run_cli(int argc, char **argv, int finalize)
         } else if (strcmp(a, "--staging") == 0) {
             o.staging = argv[++i];
         } else if (strcmp(a, "--isa") == 0) {
-            if (orc_isa_parse(argv[++i], &o.isa, &err) != ORC_OK) {
-                fprintf(stderr, "orchard extract: --isa: %s\n", err.msg);
-                return ORC_EXIT_USAGE;
-            }
+            isa_opt = argv[++i];
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "orchard extract: unknown option '%s' (see --help)\n", a);
             return ORC_EXIT_USAGE;
@@ -336,6 +334,12 @@ static int run_cli(int argc, char **argv, int finalize)
     if (o.format == ORC_PIPELINE_CSV && (have_k || have_var || o.pca_fit_on != NULL)) {
         fprintf(stderr, "orchard extract: --format csv writes features only (no PCA options)\n");
         return ORC_EXIT_USAGE;
+    }
+    /* finalize takes the ISA from the manifest; --isa/ORCHARD_ISA otherwise (orc_isa_choose) */
+    orc_status ist = orc_isa_choose(isa_opt, "--isa", &o.isa, &err);
+    if (ist != ORC_OK) {
+        fprintf(stderr, "orchard %s: %s\n", cmd, err.msg);
+        return ist == ORC_ERR_INVALID_ARGUMENT ? ORC_EXIT_USAGE : ORC_EXIT_FATAL;
     }
     if (o.threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
