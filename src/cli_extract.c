@@ -352,6 +352,7 @@ static int run_cli(int argc, char **argv, int finalize)
         default_weights(weights, sizeof weights);
     o.weights = weights;
 
+    o.verbose = orc_cli_verbose;
     orc_pipeline_report rep;
     if (orc_pipeline_run(&o, &rep, &err) != ORC_OK) {
         fprintf(stderr, "orchard %s: %s\n", cmd, err.msg);

@@ -1739,6 +1739,9 @@ static orc_status run_job(job *j, orc_pipeline_report *rep, orc_error *err)
     orc_weights_close(w);
     if (st != ORC_OK)
         return st;
+    if (o->verbose)
+        fprintf(j->log, "orchard extract: %zu threads, batch %zu, kernels: %s\n", o->threads,
+                j->batch, orc_model_kernels_description(j->model));
     j->side = orc_model_input_size(j->model);
     j->dim = orc_model_feature_dim(j->model);
     if (orc_model_input_channels(j->model) != 3)

@@ -76,6 +76,7 @@ typedef struct orc_pipeline_options {
      * shard must be complete already; then commit, PCA, run.json, _SUCCESS */
     int finalize;
     FILE *log;               /* messages (NULL: stderr) */
+    int verbose;             /* log threads, batch and the chosen kernels (even when quiet) */
 } orc_pipeline_options;
 
 void orc_pipeline_options_default(orc_pipeline_options *opt);

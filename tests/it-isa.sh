@@ -21,7 +21,7 @@ unset ORCHARD_ISA
 case "$(uname -m)" in x86_64) isas="scalar avx2 avx512"; foreign=neon ;; aarch64) isas="scalar neon"; foreign=avx2 ;; *) isas=scalar; foreign=neon ;; esac
 have=""
 for isa in $isas; do
-    "$ORCHARD" -v extract "$T/in" "$T/out-$isa" --isa "$isa" --quiet 2>"$T/log-$isa"
+    "$ORCHARD" -v extract "$T/in" "$T/out-$isa" --format csv --isa "$isa" --quiet 2>"$T/log-$isa"
     rc=$?
     if grep -q "which this CPU or build lacks" "$T/log-$isa"; then
         [ $rc -eq 1 ] || fail "--isa $isa refused with status $rc (want 1)"
@@ -35,10 +35,10 @@ done
 [ -n "$have" ] || fail "no ISA ran"
 
 # ORCHARD_ISA: used without --isa; --isa wins over it
-ORCHARD_ISA=scalar "$ORCHARD" -v extract "$T/in" "$T/out-env" --quiet 2>"$T/log-env" || fail "ORCHARD_ISA=scalar failed"
+ORCHARD_ISA=scalar "$ORCHARD" -v extract "$T/in" "$T/out-env" --format csv --quiet 2>"$T/log-env" || fail "ORCHARD_ISA=scalar failed"
 grep -q "pwconv_minmax__scalar" "$T/log-env" || fail "ORCHARD_ISA=scalar not used: $(cat "$T/log-env")"
 best=$(echo $have | awk '{print $NF}')
-ORCHARD_ISA=scalar "$ORCHARD" -v extract "$T/in" "$T/out-env2" --isa "$best" --quiet 2>"$T/log-env2" || fail "--isa $best with ORCHARD_ISA set failed"
+ORCHARD_ISA=scalar "$ORCHARD" -v extract "$T/in" "$T/out-env2" --format csv --isa "$best" --quiet 2>"$T/log-env2" || fail "--isa $best with ORCHARD_ISA set failed"
 grep -q "pwconv_minmax__$best" "$T/log-env2" || fail "--isa did not win over ORCHARD_ISA"
 
 # refusals: unknown names and an ISA of the other architecture, by option and by environment
