@@ -77,6 +77,16 @@ static inline void orc_mini_fail(const char *file, int line, const char *expr, c
         uintmax_t a_ = (uintmax_t)(a), b_ = (uintmax_t)(b);                                    \
         ck_assert_msg(a_ == b_, "%s == %ju, %s == %ju", #a, a_, #b, b_);                       \
     } while (0)
+#define ORC_MINI_INT_CMP(a, op, b)                                                              \
+    do {                                                                                       \
+        intmax_t a_ = (intmax_t)(a), b_ = (intmax_t)(b);                                       \
+        ck_assert_msg(a_ op b_, "%s == %jd, %s == %jd", #a, a_, #b, b_);                       \
+    } while (0)
+#define ck_assert_int_ne(a, b) ORC_MINI_INT_CMP(a, !=, b)
+#define ck_assert_int_gt(a, b) ORC_MINI_INT_CMP(a, >, b)
+#define ck_assert_int_ge(a, b) ORC_MINI_INT_CMP(a, >=, b)
+#define ck_assert_int_lt(a, b) ORC_MINI_INT_CMP(a, <, b)
+#define ck_assert_int_le(a, b) ORC_MINI_INT_CMP(a, <=, b)
 #define ck_assert_ptr_nonnull(p) ck_assert_msg((p) != NULL, "%s is NULL", #p)
 #define ck_assert_ptr_null(p) ck_assert_msg((p) == NULL, "%s is not NULL", #p)
 
