@@ -166,7 +166,7 @@ int main(int argc, char **argv)
     double tj[32], tl[32], cj = 0.0, cl = 0.0; /* wall; CPU seconds (all threads) */
     orc_pca_eigen_report rep = {0, 0, 0, 0};
     for (int i = 0; i < reps; i++) {
-        orc_pca_eigen_options opt = {threads, 0.0, 0, 0};
+        orc_pca_eigen_options opt = {threads, 0.0, 0, 0, 0};
         orc_error err;
         double t0 = now_s();
         clock_t c0 = clock();

@@ -474,7 +474,7 @@ orc_status orc_pca_fit(orc_pca_stats *stats, const orc_pca_fit_options *opt, orc
         for (size_t i = 0; i < d; i++)
             for (size_t j = 0; j < d; j++)
                 cov[i * d + j] /= scale[i] * scale[j];
-    orc_pca_eigen_options eo = {o.threads, 0.0, 0, 0};
+    orc_pca_eigen_options eo = {o.threads, 0.0, 0, 0, 0};
     if ((st = orc_pca_eigen_solve(d, cov, vals, vecs, &eo, NULL, err)) != ORC_OK) {
         orc_error_prefix(err, "PCA fit");
         goto done;

@@ -105,6 +105,7 @@ typedef struct orc_pca_eigen_options {
     double tol;          /* 0: 1e-14 (off(A) <= tol * ||A||_F) */
     uint32_t max_sweeps; /* 0: 60 */
     uint32_t block;      /* 0: automatic; 1: unblocked scalar Jacobi; else a multiple of 8 */
+    uint32_t no_precondition; /* blocked solver: 1 skips the QR preconditioning (for tests) */
 } orc_pca_eigen_options;
 
 typedef struct orc_pca_eigen_report {

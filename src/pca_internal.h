@@ -29,6 +29,14 @@ uint32_t orc_pca_threads(uint32_t requested);
 void orc_pca_parallel(orc_threadpool *pool, size_t tasks,
                       void (*fn)(void *ctx, size_t task, uint32_t worker), void *ctx);
 
+/* QR preconditioning of the Jacobi solve (pca_precond.c): a (n x n of a buffer with leading
+ * dimension ld, symmetric, full storage) is replaced by Q^T a Q (symmetric) and the first n rows
+ * of vt by Q^T (row i = column i of Q). Products on the pool (NULL: inline) with
+ * `threads` = its size; results do not depend on it. */
+orc_status orc_pca_qr_precondition(size_t n, size_t ld, double *a, double *vt,
+                                   orc_threadpool *pool, uint32_t threads,
+                                   const orc_pca_kernels *k, orc_error *err);
+
 /* FNV-1a 64 over bytes, continuing from h (start with ORC_FNV64_OFFSET) */
 #define ORC_FNV64_OFFSET 0xcbf29ce484222325ULL
 uint64_t orc_pca_fnv64(uint64_t h, const void *data, size_t size);

@@ -276,7 +276,7 @@ START_TEST(test_eigen_blocked)
         {40, 8, 1}, {61, 8, 2}, {100, 16, 2}, {200, 32, 1}, {300, 0, 2}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         double *a = random_symmetric(cases[i].n);
-        orc_pca_eigen_options opt = {cases[i].threads, 0.0, 0, cases[i].block};
+        orc_pca_eigen_options opt = {cases[i].threads, 0.0, 0, cases[i].block, 0};
         compare_with_lapack(cases[i].n, a, &opt, 1);
         free(a);
     }
@@ -291,7 +291,7 @@ START_TEST(test_eigen_repeated_and_zero)
         lambda[i] = i < 20 ? 0.0 : i < 40 ? 3.0 : i < 45 ? -2.0 : 1.0 + 0.1 * (double)i;
     double *a = with_spectrum(n, lambda);
     for (uint32_t block = 1; block <= 16; block += 15) {
-        orc_pca_eigen_options opt = {2, 0.0, 0, block};
+        orc_pca_eigen_options opt = {2, 0.0, 0, block, 0};
         compare_with_lapack(n, a, &opt, 0);
         /* the eigenvalues themselves: 20 zeros (to 1e-10 * max), a triple cluster of 3.0 */
         double l[90], *v = malloc(n * n * sizeof(double));
@@ -316,13 +316,45 @@ START_TEST(test_eigen_repeated_and_zero)
 }
 END_TEST
 
+/* the QR preconditioning (blocked solver): with and without it, against LAPACK, on a
+ * rank-deficient covariance-like matrix (30 decaying positive eigenvalues, 170 zeros) and a
+ * random one; on the rank-deficient one it must save sweeps (the zero block decouples) */
+START_TEST(test_eigen_preconditioning)
+{
+    const size_t n = 200;
+    double lambda[200];
+    for (size_t i = 0; i < n; i++)
+        lambda[i] = i < 30 ? 1.0 / (1.0 + (double)i) : 0.0;
+    double *low = with_spectrum(n, lambda), *rnd = random_symmetric(n);
+    uint32_t sweeps[2];
+    for (uint32_t off = 0; off < 2; off++) {
+        orc_pca_eigen_options opt = {2, 0.0, 0, 16, off};
+        compare_with_lapack(n, low, &opt, 0);
+        compare_with_lapack(n, rnd, &opt, 1);
+        double *l = malloc(n * sizeof(double));
+        orc_pca_eigen_report rep;
+        ck_assert_int_eq(orc_pca_eigen_solve(n, low, l, NULL, &opt, &rep, NULL), ORC_OK);
+        sweeps[off] = rep.sweeps;
+        size_t zeros = 0;
+        for (size_t i = 0; i < n; i++)
+            zeros += fabs(l[i]) < 1e-12;
+        ck_assert_uint_eq(zeros, 170);
+        free(l);
+    }
+    ck_assert_msg(sweeps[0] < sweeps[1], "preconditioned %u sweeps, plain %u", sweeps[0],
+                  sweeps[1]);
+    free(low);
+    free(rnd);
+}
+END_TEST
+
 START_TEST(test_eigen_threads_deterministic)
 {
     const size_t n = 170;
     double *a = random_symmetric(n);
     double *l1 = malloc(n * sizeof(double)), *l2 = malloc(n * sizeof(double));
     double *v1 = malloc(n * n * sizeof(double)), *v2 = malloc(n * n * sizeof(double));
-    orc_pca_eigen_options o1 = {1, 0.0, 0, 16}, o2 = {2, 0.0, 0, 16};
+    orc_pca_eigen_options o1 = {1, 0.0, 0, 16, 0}, o2 = {2, 0.0, 0, 16, 0};
     ck_assert_int_eq(orc_pca_eigen_solve(n, a, l1, v1, &o1, NULL, NULL), ORC_OK);
     ck_assert_int_eq(orc_pca_eigen_solve(n, a, l2, v2, &o2, NULL, NULL), ORC_OK);
     ck_assert(memcmp(l1, l2, n * sizeof(double)) == 0);
@@ -342,12 +374,12 @@ START_TEST(test_eigen_bad_input)
     ck_assert_int_eq(orc_pca_eigen_solve(2, a, l, v, NULL, NULL, &err), ORC_ERR_NUMERIC);
     ck_assert_ptr_nonnull(strstr(err.msg, "(0, 1) is not finite"));
     ck_assert_int_eq(orc_pca_eigen_solve(0, a, l, v, NULL, NULL, &err), ORC_ERR_INVALID_ARGUMENT);
-    orc_pca_eigen_options bad = {1, 0.0, 0, 12};
+    orc_pca_eigen_options bad = {1, 0.0, 0, 12, 0};
     double b[4] = {1, 0, 0, 1};
     ck_assert_int_eq(orc_pca_eigen_solve(2, b, l, v, &bad, NULL, &err), ORC_ERR_INVALID_ARGUMENT);
     ck_assert_ptr_nonnull(strstr(err.msg, "block size 12"));
     double *r = random_symmetric(60);
-    orc_pca_eigen_options one = {1, 0.0, 1, 1};
+    orc_pca_eigen_options one = {1, 0.0, 1, 1, 0};
     double lr[60];
     ck_assert_int_eq(orc_pca_eigen_solve(60, r, lr, NULL, &one, NULL, &err), ORC_ERR_NUMERIC);
     ck_assert_ptr_nonnull(strstr(err.msg, "did not converge in 1 sweeps"));
@@ -789,6 +821,7 @@ static Suite *make_suite(void)
     tcase_add_test(te, test_eigen_random);
     tcase_add_test(te, test_eigen_blocked);
     tcase_add_test(te, test_eigen_repeated_and_zero);
+    tcase_add_test(te, test_eigen_preconditioning);
     tcase_add_test(te, test_eigen_threads_deterministic);
     tcase_add_test(te, test_eigen_bad_input);
     suite_add_tcase(s, te);
