@@ -340,6 +340,8 @@ static orc_status check_request(const orc_sigv4_request *req, const orc_sigv4_cr
         return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "sigv4: headers missing");
     if (req->n_query > 0 && req->query == NULL)
         return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "sigv4: query missing");
+    if (strlen(cred->access_key_id) > 128 || strlen(req->region) + strlen(req->service) > 80)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "sigv4: access key id, region or service too long");
     return ORC_OK;
 }
 
@@ -421,13 +423,40 @@ static void set_scope(signer *s, const char *amz_date, const orc_sigv4_request *
              req->service);
 }
 
-static orc_status finish(signer *s, orc_sigv4_result *r, orc_error *err)
+/* query (with the extra pairs), canonical request, string to sign and signature into s and r */
+static orc_status canonical_and_sign(signer *s, const orc_sigv4_request *req,
+                                     const orc_sigv4_credentials *cred,
+                                     const orc_sigv4_pair *extra, size_t n_extra,
+                                     const char *payload, orc_sigv4_result *r, orc_error *err)
 {
-    r->canonical_request = orc_strbuf_take(&s->creq);
-    r->string_to_sign = orc_strbuf_take(&s->sts);
-    if (r->canonical_request == NULL || r->string_to_sign == NULL)
-        return orc_error_set(err, ORC_ERR_NO_MEMORY, "sigv4: out of memory");
-    return ORC_OK;
+    orc_status st = build_query(s, req, extra, n_extra, err);
+    if (st == ORC_OK)
+        st = build_canonical(s, req, r->amz_date, payload, err);
+    if (st == ORC_OK)
+        st = sign_string(cred, r->amz_date, req->region, req->service, s->sts.data, s->sts.len,
+                         r->signature, err);
+    return st;
+}
+
+/* the built buffer b as the string *dst (b is left empty) */
+static orc_status take_string(orc_strbuf *b, char **dst, orc_error *err)
+{
+    *dst = orc_strbuf_take(b);
+    return *dst != NULL ? ORC_OK : orc_error_set(err, ORC_ERR_NO_MEMORY, "sigv4: out of memory");
+}
+
+/* the shared tail of both signers: on success move the canonical request and the string to sign
+ * into r; free the signer; on any failure free r as well */
+static orc_status conclude(signer *s, orc_sigv4_result *r, orc_status st, orc_error *err)
+{
+    if (st == ORC_OK)
+        st = take_string(&s->creq, &r->canonical_request, err);
+    if (st == ORC_OK)
+        st = take_string(&s->sts, &r->string_to_sign, err);
+    signer_free(s);
+    if (st != ORC_OK)
+        orc_sigv4_result_free(r);
+    return st;
 }
 
 orc_status orc_sigv4_sign(const orc_sigv4_request *req, const orc_sigv4_credentials *cred,
@@ -436,8 +465,6 @@ orc_status orc_sigv4_sign(const orc_sigv4_request *req, const orc_sigv4_credenti
     orc_status st = check_request(req, cred, err);
     if (st != ORC_OK)
         return st;
-    if (strlen(cred->access_key_id) > 128 || strlen(req->region) + strlen(req->service) > 80)
-        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "sigv4: access key id, region or service too long");
     orc_sigv4_result r;
     memset(&r, 0, sizeof r);
     signer s;
@@ -469,27 +496,16 @@ orc_status orc_sigv4_sign(const orc_sigv4_request *req, const orc_sigv4_credenti
     set_scope(&s, r.amz_date, req);
     st = build_headers(&s, req, r.add_headers, n_signed_extra, err);
     if (st == ORC_OK)
-        st = build_query(&s, req, NULL, 0, err);
-    if (st == ORC_OK)
-        st = build_canonical(&s, req, r.amz_date, payload, err);
-    if (st == ORC_OK)
-        st = sign_string(cred, r.amz_date, req->region, req->service, s.sts.data, s.sts.len,
-                         r.signature, err);
+        st = canonical_and_sign(&s, req, cred, NULL, 0, payload, &r, err);
     if (st == ORC_OK) {
         orc_strbuf a = {0};
         orc_strbuf_printf(&a, ALGORITHM " Credential=%s/%s, SignedHeaders=%s, Signature=%s",
                           cred->access_key_id, s.scope, s.signed_headers.data, r.signature);
-        r.authorization = orc_strbuf_take(&a);
-        if (r.authorization == NULL)
-            st = orc_error_set(err, ORC_ERR_NO_MEMORY, "sigv4: out of memory");
+        st = take_string(&a, &r.authorization, err);
     }
-    if (st == ORC_OK)
-        st = finish(&s, &r, err);
-    signer_free(&s);
-    if (st != ORC_OK) {
-        orc_sigv4_result_free(&r);
+    st = conclude(&s, &r, st, err);
+    if (st != ORC_OK)
         return st;
-    }
     *out = r;
     /* add_headers point into r: repoint them into *out */
     for (size_t i = 0; i < out->n_add_headers; i++) {
@@ -509,8 +525,6 @@ orc_status orc_sigv4_presign(const orc_sigv4_request *req, const orc_sigv4_crede
         return st;
     if (expires_s < 1 || expires_s > 604800)
         return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "sigv4: expiry %ld s is outside 1..604800", expires_s);
-    if (strlen(cred->access_key_id) > 128 || strlen(req->region) + strlen(req->service) > 80)
-        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "sigv4: access key id, region or service too long");
     orc_sigv4_result r;
     memset(&r, 0, sizeof r);
     signer s;
@@ -533,12 +547,7 @@ orc_status orc_sigv4_presign(const orc_sigv4_request *req, const orc_sigv4_crede
     };
     int sign_token = token && !req->unsigned_session_token;
     if (st == ORC_OK)
-        st = build_query(&s, req, extra, sign_token ? 6 : 5, err);
-    if (st == ORC_OK)
-        st = build_canonical(&s, req, r.amz_date, payload, err);
-    if (st == ORC_OK)
-        st = sign_string(cred, r.amz_date, req->region, req->service, s.sts.data, s.sts.len,
-                         r.signature, err);
+        st = canonical_and_sign(&s, req, cred, extra, sign_token ? 6 : 5, payload, &r, err);
     if (st == ORC_OK) {
         orc_strbuf q = {0};
         put_query(&q, &s);
@@ -547,17 +556,11 @@ orc_status orc_sigv4_presign(const orc_sigv4_request *req, const orc_sigv4_crede
             encode_into(&q, cred->session_token, strlen(cred->session_token), 0);
         }
         orc_strbuf_printf(&q, "&X-Amz-Signature=%s", r.signature);
-        r.presigned_query = orc_strbuf_take(&q);
-        if (r.presigned_query == NULL)
-            st = orc_error_set(err, ORC_ERR_NO_MEMORY, "sigv4: out of memory");
+        st = take_string(&q, &r.presigned_query, err);
     }
-    if (st == ORC_OK)
-        st = finish(&s, &r, err);
-    signer_free(&s);
-    if (st != ORC_OK) {
-        orc_sigv4_result_free(&r);
+    st = conclude(&s, &r, st, err);
+    if (st != ORC_OK)
         return st;
-    }
     *out = r;
     return ORC_OK;
 }
