@@ -15,11 +15,11 @@ Each request goes to --log as "METHOD PATH STATUS". Exits when --parent-pid dies
 import argparse
 import datetime
 import json
-import os
 import sys
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from testserver import serve
 
 ROLE = "orchard-test-role"
 
@@ -93,23 +93,7 @@ def main():
     ap.add_argument("--parent-pid", type=int, default=0)
     a = ap.parse_args()
     Handler.args = a
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
-    tmp = a.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(tmp, a.port_file)
-    if a.parent_pid:
-        def watch():
-            while True:
-                try:
-                    os.kill(a.parent_pid, 0)
-                except OSError:
-                    os._exit(0)
-                time.sleep(0.5)
-        threading.Thread(target=watch, daemon=True).start()
-    srv.serve_forever()
-
+    serve(Handler, a.port_file, a.parent_pid)
 
 if __name__ == "__main__":
     sys.exit(main())

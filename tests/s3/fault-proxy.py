@@ -25,14 +25,15 @@ The proxy exits by itself when --parent-pid dies.
 """
 import argparse
 import http.client
-import os
 import socket
 import ssl
 import struct
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from testserver import serve
 
 ERRORS = {500: "InternalError", 502: "BadGateway", 503: "SlowDown", 504: "GatewayTimeout",
           429: "TooManyRequests"}
@@ -165,27 +166,12 @@ def main():
     host, port = a.upstream.rsplit(":", 1)
     Handler.upstream = (host, int(port))
     Handler.state = State(a.plan.split(","), a.only_method, a.stall, a.log)
-    srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    srv.daemon_threads = True
+    wrap = None
     if a.tls:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(a.tls[0], a.tls[1])
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    tmp = a.port_file + ".tmp"
-    with open(tmp, "w") as f:
-        f.write(str(srv.server_address[1]))
-    os.rename(tmp, a.port_file)
-    if a.parent_pid:
-        def watch():
-            while True:
-                try:
-                    os.kill(a.parent_pid, 0)
-                except OSError:
-                    os._exit(0)
-                time.sleep(0.5)
-        threading.Thread(target=watch, daemon=True).start()
-    srv.serve_forever()
-
+        wrap = lambda sock: ctx.wrap_socket(sock, server_side=True)  # noqa: E731
+    serve(Handler, a.port_file, a.parent_pid, wrap)
 
 if __name__ == "__main__":
     sys.exit(main())
