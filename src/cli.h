@@ -31,4 +31,8 @@ int orc_cli_parquet(int argc, char **argv); /* cli_parquet.c: info, cat, ls */
 int orc_cli_pca(int argc, char **argv); /* cli_pca.c: fit, apply, show */
 int orc_cli_finalize(int argc, char **argv); /* cli_extract.c: after extract --shard I/N */
 
+/* cli_args.c: *out = the integer v of option opt if it is whole and in lo..hi; else say so on
+ * stderr as "orchard CMD: OPT 'V' must be ..." and return 0 */
+int orc_cli_parse_long(const char *cmd, const char *opt, const char *v, long lo, long hi, long *out);
+
 #endif

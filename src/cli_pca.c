@@ -345,19 +345,6 @@ typedef struct pca_opts {
     long threads;
 } pca_opts;
 
-static int parse_long(const char *opt, const char *v, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno != 0 || *end != '\0' || end == v || x < lo || x > hi) {
-        fprintf(stderr, "orchard pca: %s '%s' must be an integer in %ld..%ld\n", opt, v, lo, hi);
-        return 0;
-    }
-    *out = x;
-    return 1;
-}
-
 /* parses options, leaves positional arguments in argv[optind..] */
 static int parse_opts(int argc, char **argv, pca_opts *o)
 {
@@ -383,7 +370,7 @@ static int parse_opts(int argc, char **argv, pca_opts *o)
         switch (c) {
         case 'o': o->output = optarg; break;
         case OPT_K:
-            if (!parse_long("--pca-k", optarg, 1, 65536, &o->k))
+            if (!orc_cli_parse_long("pca", "--pca-k", optarg, 1, 65536, &o->k))
                 return ORC_EXIT_USAGE;
             o->have_k = 1;
             break;
@@ -404,7 +391,7 @@ static int parse_opts(int argc, char **argv, pca_opts *o)
         case OPT_COLUMN: o->column = optarg; break;
         case OPT_SAVE: o->save_stats = optarg; break;
         case OPT_THREADS:
-            if (!parse_long("--threads", optarg, 1, 64, &o->threads))
+            if (!orc_cli_parse_long("pca", "--threads", optarg, 1, 64, &o->threads))
                 return ORC_EXIT_USAGE;
             break;
         case OPT_ALL: o->all = 1; break;

@@ -46,19 +46,6 @@ static void usage(FILE *f)
         "credential source and every request (never a secret).\n");
 }
 
-static int parse_int(const char *opt, const char *v, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno != 0 || *end != '\0' || end == v || x < lo || x > hi) {
-        fprintf(stderr, "orchard s3: %s '%s' must be an integer in %ld..%ld\n", opt, v, lo, hi);
-        return 0;
-    }
-    *out = x;
-    return 1;
-}
-
 static double now_s(void)
 {
     struct timespec t;
@@ -206,22 +193,22 @@ int orc_cli_s3(int argc, char **argv)
         case O_PATH: opt.addressing = ORC_S3_ADDRESSING_PATH; break;
         case O_VIRTUAL: opt.addressing = ORC_S3_ADDRESSING_VIRTUAL; break;
         case O_PART:
-            if (!parse_int("--part-size", optarg, 5, 5120, &v))
+            if (!orc_cli_parse_long("s3", "--part-size", optarg, 5, 5120, &v))
                 return ORC_EXIT_USAGE;
             opt.part_size = (size_t)v << 20;
             break;
         case O_THREADS:
-            if (!parse_int("--threads", optarg, 1, 64, &v))
+            if (!orc_cli_parse_long("s3", "--threads", optarg, 1, 64, &v))
                 return ORC_EXIT_USAGE;
             opt.upload_threads = (int)v;
             break;
         case O_ATTEMPTS:
-            if (!parse_int("--max-attempts", optarg, 1, 100, &v))
+            if (!orc_cli_parse_long("s3", "--max-attempts", optarg, 1, 100, &v))
                 return ORC_EXIT_USAGE;
             opt.max_attempts = (int)v;
             break;
         case O_TIMEOUT:
-            if (!parse_int("--timeout", optarg, 1, 86400, &v))
+            if (!orc_cli_parse_long("s3", "--timeout", optarg, 1, 86400, &v))
                 return ORC_EXIT_USAGE;
             opt.timeout_s = (int)v;
             break;
