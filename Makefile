@@ -144,7 +144,7 @@ check: all $(WEIGHTS) $(TEST_BINS) $(BENCH_BINS)
 	@tools/run-tests.sh $(BUILD)
 
 asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=build-asan OPT="-O2 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" check
 
 bench: $(BENCH_BINS)
