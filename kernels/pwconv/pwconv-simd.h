@@ -8,11 +8,16 @@
  * outputs in registers: per input channel it loads the block's weight row once and does one
  * broadcast FMA per pixel. Every output element is bias + in[0]*w[0] + in[1]*w[1] + ... fused
  * in input-channel order whatever the tile it falls in, so any pixel split gives bitwise the
- * same result. Clamp, then the residual add, at the store.
+ * same result. Clamp, then the residual add, at the store. Weights larger than L1 are walked
+ * block by block over chunks of tiles (each block read from memory once per chunk), and the
+ * first tile of a block prefetches the next block (the next layer's, after the last one: the
+ * model packs layers back to back) into L2.
  */
 #include "simd.h"
 
 #define ORC_PW_NB (2 * ORC_VW)
+#define ORC_PW_CHUNK_BYTES (256u << 10)    /* input rows per weight pass (L2) */
+#define ORC_PW_L1_WEIGHT_BYTES (32u << 10) /* weights this small: tile by tile */
 
 static size_t block_width(size_t remaining)
 {
@@ -52,7 +57,8 @@ ORC_INLINE void store_row(float *out, const float *res, orc_v v, size_t n, orc_v
 /* mr pixels x nv vectors (1 or 2) of one block; `valid` real channels in the block */
 ORC_INLINE void tile(const size_t mr, const size_t nv, size_t cin, const float *in,
                      size_t in_stride, const float *blk, float *out, size_t out_stride,
-                     const float *res, size_t res_stride, size_t valid, orc_v lo, orc_v hi)
+                     const float *res, size_t res_stride, size_t valid, orc_v lo, orc_v hi,
+                     const float *prefetch)
 {
     orc_v acc0[ORC_PW_MR], acc1[ORC_PW_MR];
     const orc_v b0 = orc_v_load(blk);
@@ -64,6 +70,11 @@ ORC_INLINE void tile(const size_t mr, const size_t nv, size_t cin, const float *
     }
     const float *w = blk + nv * ORC_VW;
     for (size_t k = 0; k < cin; k++) {
+        if (prefetch != NULL) { /* the next weight block, as long as this one, into L2 */
+            __builtin_prefetch(prefetch + k * nv * ORC_VW, 0, 2);
+            if (nv * ORC_VW * sizeof(float) > 64)
+                __builtin_prefetch(prefetch + k * nv * ORC_VW + 64 / sizeof(float), 0, 2);
+        }
         const orc_v w0 = orc_v_load(w);
         const orc_v w1 = nv == 2 ? orc_v_load(w + ORC_VW) : w0;
 #pragma GCC unroll 32
@@ -89,17 +100,21 @@ ORC_INLINE void tile(const size_t mr, const size_t nv, size_t cin, const float *
     }
 }
 
+#define ORC_PW_CALL(m, nv, pf)                                                                  \
+    tile(m, nv, cin, in, in_stride, blk, out, out_stride, res, res_stride, valid, lo, hi, pf)
 #define ORC_PW_CASE(m)                                                                          \
     case m:                                                                                    \
-        if (nv == 2)                                                                           \
-            tile(m, 2, cin, in, in_stride, blk, out, out_stride, res, res_stride, valid, lo, hi); \
+        if (nv == 2 && pf != NULL)                                                             \
+            ORC_PW_CALL(m, 2, pf);                                                             \
+        else if (nv == 2)                                                                      \
+            ORC_PW_CALL(m, 2, NULL);                                                           \
         else                                                                                   \
-            tile(m, 1, cin, in, in_stride, blk, out, out_stride, res, res_stride, valid, lo, hi); \
+            ORC_PW_CALL(m, 1, NULL);                                                           \
         break;
 
 static void tile_any(size_t mr, size_t nv, size_t cin, const float *in, size_t in_stride,
                      const float *blk, float *out, size_t out_stride, const float *res,
-                     size_t res_stride, size_t valid, orc_v lo, orc_v hi)
+                     size_t res_stride, size_t valid, orc_v lo, orc_v hi, const float *pf)
 {
     switch (mr) {
     ORC_PW_CASE(1) ORC_PW_CASE(2) ORC_PW_CASE(3) ORC_PW_CASE(4)
@@ -127,19 +142,34 @@ void ORC_PW_RUN(const orc_f32_pwconv_args *a, size_t pixel_begin, size_t pixel_e
         return;
     /* tiles of nearly equal size (at most ORC_PW_MR): 25 pixels -> 13 + 12, not 14 + 11 */
     const size_t ntiles = (n + ORC_PW_MR - 1) / ORC_PW_MR;
-    for (size_t t = 0; t < ntiles; t++) {
-        size_t tb = pixel_begin + t * (n / ntiles) + (t < n % ntiles ? t : n % ntiles);
-        size_t mr = n / ntiles + (t < n % ntiles ? 1 : 0);
-        const float *in = a->input + tb * a->input_stride;
+    /* Loop order. Weights that fit L1: tile by tile, every block (input rows stay in L1).
+     * Larger weights: chunks of tiles whose input rows fit ORC_PW_CHUNK_BYTES, and
+     * per chunk block by block, so each weight block comes from memory or L3 once and every
+     * tile of the chunk reuses it from L1/L2 (at 7x7 or 14x14 a layer is a few tiles and its
+     * weights are read once instead of once per tile). The arithmetic of each element does
+     * not depend on the order. */
+    size_t chunk = 1;
+    if ((cin + 1) * cout * sizeof(float) > ORC_PW_L1_WEIGHT_BYTES) {
+        chunk = ORC_PW_CHUNK_BYTES / (ORC_PW_MR * cin * sizeof(float));
+        chunk = chunk < 1 ? 1 : chunk;
+    }
+    for (size_t t0 = 0; t0 < ntiles; t0 += chunk) {
+        const size_t t1 = t0 + chunk < ntiles ? t0 + chunk : ntiles;
         const float *blk = a->packed;
         for (size_t co0 = 0; co0 < cout;) {
             size_t width = block_width(cout - co0);
             size_t valid = cout - co0 < width ? cout - co0 : width;
-            const float *res =
-                a->residual != NULL ? a->residual + tb * a->residual_stride + co0 : NULL;
-            tile_any(mr, width / ORC_VW, cin, in, a->input_stride, blk,
-                     a->output + tb * a->output_stride + co0, a->output_stride, res,
-                     a->residual_stride, valid, lo, hi);
+            const float *next = blk + (cin + 1) * width;
+            for (size_t t = t0; t < t1; t++) {
+                size_t tb = pixel_begin + t * (n / ntiles) + (t < n % ntiles ? t : n % ntiles);
+                size_t mr = n / ntiles + (t < n % ntiles ? 1 : 0);
+                const float *res =
+                    a->residual != NULL ? a->residual + tb * a->residual_stride + co0 : NULL;
+                tile_any(mr, width / ORC_VW, cin, a->input + tb * a->input_stride,
+                         a->input_stride, blk, a->output + tb * a->output_stride + co0,
+                         a->output_stride, res, a->residual_stride, valid, lo, hi,
+                         t == t0 ? next : NULL);
+            }
             blk += (cin + 1) * width;
             co0 += valid;
         }
