@@ -344,6 +344,17 @@ static void task_subproblem(void *ctx, size_t pair, uint32_t worker)
                 q[j * m + i] = qt[i * m + j];
 }
 
+/* dst[j][i] = src[i][j] for a b x b block (b a multiple of 8), in 8 x 8 tiles: the strided
+ * side stays within 8 cache lines */
+static void transpose_block(size_t b, const double *src, size_t lds, double *dst, size_t ldd)
+{
+    for (size_t i0 = 0; i0 < b; i0 += 8)
+        for (size_t j0 = 0; j0 < b; j0 += 8)
+            for (size_t j = j0; j < j0 + 8; j++)
+                for (size_t i = i0; i < i0 + 8; i++)
+                    dst[j * ldd + i] = src[i * lds + j];
+}
+
 static void task_update(void *ctx, size_t task, uint32_t worker)
 {
     block_solver *bs = ctx;
@@ -380,13 +391,16 @@ static void task_update(void *ctx, size_t task, uint32_t worker)
         res = out;
     }
     for (size_t i = 0; i < m; i++) {
-        const size_t gi = pair_index(bs, p, i);
-        double *row = bs->a + gi * N;
+        double *row = bs->a + pair_index(bs, p, i) * N;
         memcpy(row + bs->blk_lo[r] * b, res + i * m, b * sizeof(double));
         memcpy(row + bs->blk_hi[r] * b, res + i * m + b, b * sizeof(double));
-        for (size_t j = 0; j < m; j++)
-            bs->a[pair_index(bs, r, j) * N + gi] = res[i * m + j];
     }
+    /* the mirror A[S_r][S_p] = res^T, as four b x b blocks */
+    const size_t prow[2] = {bs->blk_lo[p] * b, bs->blk_hi[p] * b};
+    const size_t rrow[2] = {bs->blk_lo[r] * b, bs->blk_hi[r] * b};
+    for (size_t h = 0; h < 2; h++)
+        for (size_t g = 0; g < 2; g++)
+            transpose_block(b, res + h * b * m + g * b, m, bs->a + rrow[g] * N + prow[h], N);
 }
 
 /* round-robin (circle method): round r pairs slot i with slot nb-1-i, slot 0 fixed */
