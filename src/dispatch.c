@@ -24,41 +24,37 @@ orc_status orc_kernels_select(orc_isa limit, orc_kernels *out, orc_error *err)
     memset(&k, 0, sizeof k);
     int have;
 
-    have = 0;
-#define ORC_KERNEL(isa_, ukernel, pack_)                                                        \
-    if (better(isa_, k.conv3x3.isa, have, limit)) {                                          \
-        k.conv3x3.isa = isa_; k.conv3x3.name = #ukernel;                                      \
-        k.conv3x3.run = ukernel; k.conv3x3.pack = pack_; have = 1;                            \
+    /* per op (the field `op` of orc_kernels): walk its list and keep the widest variant that
+     * fits; `also` completes the entry (the pack function, for the ops that have one) */
+#define SELECT(op, isa_, ukernel, also)                                                         \
+    if (better(isa_, k.op.isa, have, limit)) {                                                 \
+        k.op.isa = isa_; k.op.name = #ukernel; k.op.run = ukernel; also; have = 1;             \
     }
+
+    have = 0;
+#define ORC_KERNEL(isa_, ukernel, pack_) \
+    SELECT(conv3x3, isa_, ukernel, k.conv3x3.pack = pack_)
 #include "conv3x3/conv3x3.inc"
 #undef ORC_KERNEL
 
     have = 0;
-#define ORC_KERNEL(isa_, ukernel, pack_)                                                        \
-    if (better(isa_, k.dwconv3x3.isa, have, limit)) {                                        \
-        k.dwconv3x3.isa = isa_; k.dwconv3x3.name = #ukernel;                                  \
-        k.dwconv3x3.run = ukernel; k.dwconv3x3.pack = pack_; have = 1;                        \
-    }
+#define ORC_KERNEL(isa_, ukernel, pack_) \
+    SELECT(dwconv3x3, isa_, ukernel, k.dwconv3x3.pack = pack_)
 #include "dwconv3x3/dwconv3x3.inc"
 #undef ORC_KERNEL
 
     have = 0;
-#define ORC_KERNEL(isa_, ukernel, pack_)                                                        \
-    if (better(isa_, k.pwconv.isa, have, limit)) {                                           \
-        k.pwconv.isa = isa_; k.pwconv.name = #ukernel;                                        \
-        k.pwconv.run = ukernel; k.pwconv.pack = pack_; have = 1;                              \
-    }
+#define ORC_KERNEL(isa_, ukernel, pack_) \
+    SELECT(pwconv, isa_, ukernel, k.pwconv.pack = pack_)
 #include "pwconv/pwconv.inc"
 #undef ORC_KERNEL
 
     have = 0;
-#define ORC_KERNEL(isa_, ukernel)                                                               \
-    if (better(isa_, k.gavgpool.isa, have, limit)) {                                         \
-        k.gavgpool.isa = isa_; k.gavgpool.name = #ukernel;                                    \
-        k.gavgpool.run = ukernel; have = 1;                                                   \
-    }
+#define ORC_KERNEL(isa_, ukernel) \
+    SELECT(gavgpool, isa_, ukernel, (void)0)
 #include "gavgpool/gavgpool.inc"
 #undef ORC_KERNEL
+#undef SELECT
 
     if (k.conv3x3.run == NULL || k.dwconv3x3.run == NULL || k.pwconv.run == NULL ||
         k.gavgpool.run == NULL)
