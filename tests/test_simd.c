@@ -207,14 +207,15 @@ START_TEST(test_dwconv3x3)
     static const size_t mn[][3] = {{112, 32, 1}, {112, 96, 2}, {56, 144, 1}, {56, 144, 2},
                                    {28, 192, 1}, {28, 192, 2}, {14, 384, 1}, {14, 576, 1},
                                    {14, 576, 2}, {7, 960, 1}};
-    static const size_t sizes[][2] = {{1, 1}, {2, 3}, {5, 5}, {6, 7}, {9, 12}};
+    /* widths up to 23: several pixel groups of the stride-1 path, with a remainder */
+    static const size_t sizes[][2] = {{1, 1}, {2, 3}, {5, 5}, {6, 7}, {9, 12}, {4, 23}};
 #define ORC_KERNEL(isa, ukernel, pack)                                                          \
     if (isa != ORC_ISA_SCALAR) {                                                               \
         if (!orc_isa_supported(isa)) {                                                         \
             SKIP_MSG(isa, ukernel);                                                            \
         } else {                                                                               \
             for (size_t i = 0; i < NSWEEP; i++)                                                \
-                for (size_t z = 0; z < 5; z++)                                                 \
+                for (size_t z = 0; z < 6; z++)                                                 \
                     for (size_t s = 1; s <= 2; s++)                                            \
                         dw_compare(#ukernel, ukernel, pack, sizes[z][0], sizes[z][1], sweep[i], s); \
             for (size_t i = 0; i < sizeof mn / sizeof mn[0]; i++)                              \
