@@ -2,10 +2,11 @@
  * per-layer work split at run time.
  *
  * Fused blocks: an expand (1x1) -> depthwise -> project (1x1) chain at a high resolution
- * (input >= FUSE_MIN_SIZE) runs as one step, tile of output rows by tile: the expand rows the
- * tile's depthwise window needs go to a per-thread scratch tile (kept in L2 instead of a
- * several-MB activation round trip through memory), the depthwise output to a second one, and
- * the project writes the block output. Tiles recompute the 1-2 expand rows they share with the
+ * (input >= FUSE_MIN_SIZE) runs as one step, tile of output rows by tile (so does the first
+ * block, the full 3x3 convolution in the expand's place): the expand rows the tile's depthwise
+ * window needs go to a per-thread scratch tile (kept in L2 instead of a several-MB activation
+ * round trip through memory), the depthwise output to a second one, and the project writes the
+ * block output. Tiles recompute the 1-2 expand rows they share with the
  * previous tile. Every element gets exactly the arithmetic of the unfused layers (the kernels
  * do not depend on where a range starts; rows outside a tile are either real padding or not
  * needed), so fused and unfused features are bitwise identical. */
@@ -31,6 +32,9 @@ typedef struct step {
     float *packed;
     size_t fused_rows; /* > 0: this expand step runs itself and the next two steps as one
                           fused block, this many depthwise output rows per tile */
+    size_t *part_begin; /* not NULL: a 1x1 layer split across threads by output channels */
+    float **parts;      /* (plan_channel_split): thread t computes channels [part_begin[t],
+                           part_begin[t + 1]) of every pixel from its own packing parts[t] */
 } step;
 
 struct orc_model {
@@ -45,6 +49,7 @@ struct orc_model {
     size_t slots;              /* one buffer set per thread (images in flight) */
     float *act_mem;            /* slots * nbuf * buf_floats, 64-byte aligned */
     float *packed_mem;
+    float *parts_mem;          /* the packings of the channel-split layers */
     size_t scratch_floats;     /* per thread: the fused blocks' expand + depthwise tiles */
     float *scratch_mem;        /* threads * scratch_floats */
     orc_threadpool *pool;
@@ -192,7 +197,8 @@ static void plan_fusion(orc_model *m, const orc_layer *layers)
     size_t scratch = 0;
     for (size_t i = 0; i + 2 < m->nsteps; i++) {
         step *e = &m->steps[i], *d = &m->steps[i + 1], *p = &m->steps[i + 2];
-        if (e->kind != ORC_LAYER_CONV1X1 || d->kind != ORC_LAYER_DWCONV3X3 ||
+        if ((e->kind != ORC_LAYER_CONV1X1 && e->kind != ORC_LAYER_CONV3X3) ||
+            d->kind != ORC_LAYER_DWCONV3X3 ||
             p->kind != ORC_LAYER_CONV1X1 || e->in_h < FUSE_MIN_SIZE || e->res_buf >= 0 ||
             d->res_buf >= 0)
             continue;
@@ -215,6 +221,74 @@ static void plan_fusion(orc_model *m, const orc_layer *layers)
         i += 2;
     }
     m->scratch_floats = scratch;
+}
+
+/* channel-split unit: a multiple of every variant's output-channel block */
+#define SPLIT_UNIT 32
+
+/* A 1x1 layer whose weights outweigh its input (cout > pixels: the 7x7 layers, the 14x14
+ * expands), run on several threads for one image, is split by output channels instead of
+ * pixels: each thread then reads only its part of the weights, which come from memory once per
+ * image, instead of all of them. Each part is packed on its own. The arithmetic of every
+ * element is the same either way (bias, then the input channels in order). */
+static int split_by_channels(const orc_model *m, const step *s)
+{
+    return m->threads > 1 && m->parallelism != ORC_MODEL_IMAGES &&
+           s->kind == ORC_LAYER_CONV1X1 && s->fused_rows == 0 &&
+           s->cout > s->out_h * s->out_w && (s->cout + SPLIT_UNIT - 1) / SPLIT_UNIT >= m->threads;
+}
+
+static orc_status plan_channel_split(orc_model *m, const orc_layer *layers, orc_error *err)
+{
+    const size_t nt = m->threads;
+    size_t total = 0;
+    for (int pass = 0; pass < 2; pass++) { /* pass 0 sizes, pass 1 packs */
+        float *p = m->parts_mem;
+        for (size_t i = 0; i < m->nsteps; i += m->steps[i].fused_rows > 0 ? 3 : 1) {
+            step *s = &m->steps[i];
+            if (!split_by_channels(m, s))
+                continue;
+            float *sub = NULL;
+            if (pass == 1) {
+                s->part_begin = calloc(nt + 1, sizeof *s->part_begin);
+                s->parts = calloc(nt, sizeof *s->parts);
+                sub = malloc(s->cin * s->cout * sizeof *sub);
+                if (s->part_begin == NULL || s->parts == NULL || sub == NULL) {
+                    free(sub);
+                    return orc_error_set(err, ORC_ERR_NO_MEMORY,
+                                         "out of memory for the channel split of layer %zu", i);
+                }
+            }
+            const size_t units = (s->cout + SPLIT_UNIT - 1) / SPLIT_UNIT;
+            for (size_t t = 0; t < nt; t++) {
+                size_t u0, u1;
+                orc_split_range(units, t, nt, &u0, &u1);
+                const size_t c0 = u0 * SPLIT_UNIT;
+                const size_t c1 = u1 * SPLIT_UNIT < s->cout ? u1 * SPLIT_UNIT : s->cout;
+                if (pass == 1) {
+                    for (size_t ci = 0; ci < s->cin; ci++)
+                        memcpy(sub + ci * (c1 - c0), layers[i].weight + ci * s->cout + c0,
+                               (c1 - c0) * sizeof *sub);
+                    s->part_begin[t] = c0;
+                    s->part_begin[t + 1] = c1;
+                    s->parts[t] = p;
+                    p += round16(m->k.pwconv.pack(s->cin, c1 - c0, sub, layers[i].bias + c0, p));
+                } else {
+                    total += round16(m->k.pwconv.pack(s->cin, c1 - c0, NULL, NULL, NULL));
+                }
+            }
+            free(sub);
+        }
+        if (pass == 0) {
+            if (total == 0)
+                return ORC_OK;
+            m->parts_mem = alloc_touched(total);
+            if (m->parts_mem == NULL)
+                return orc_error_set(err, ORC_ERR_NO_MEMORY, "out of memory for %zu packed "
+                                     "weights of the channel-split layers", total);
+        }
+    }
+    return ORC_OK;
 }
 
 static orc_status build(orc_model *m, const orc_weights_info *info, const orc_layer *layers,
@@ -299,6 +373,9 @@ static orc_status build(orc_model *m, const orc_weights_info *info, const orc_la
 
     if (!m->unfused)
         plan_fusion(m, layers);
+    orc_status split_st = plan_channel_split(m, layers, err);
+    if (split_st != ORC_OK)
+        return split_st;
     if (m->scratch_floats > 0) {
         m->scratch_mem = alloc_touched(m->threads * m->scratch_floats);
         if (m->scratch_mem == NULL)
@@ -400,6 +477,11 @@ void orc_model_close(orc_model *m)
     free(m->act_mem);
     free(m->scratch_mem);
     free(m->packed_mem);
+    free(m->parts_mem);
+    for (size_t i = 0; m->steps != NULL && i < m->nsteps; i++) {
+        free(m->steps[i].part_begin);
+        free(m->steps[i].parts);
+    }
     free(m->steps);
     free(m);
 }
@@ -445,6 +527,24 @@ static void preprocess(const run_ctx *r, size_t slot, size_t image, size_t t, si
     }
 }
 
+/* output rows [first, end) of the 3x3 convolution e into rows 0.. of `tile`: the input is
+ * shifted to the first row they read (row `first` * stride - pad_top, or the top padding), so
+ * every element gets the taps, and the arithmetic, of the whole layer */
+static void fused_conv3x3(const orc_model *m, const step *e, const float *in, size_t first,
+                          size_t end, float *tile)
+{
+    const size_t top = first * e->stride, row = e->in_w * e->cin;
+    const size_t shift = top >= e->pad_top ? top - e->pad_top : 0;
+    orc_f32_conv3x3_args a = {
+        .input = in + shift * row, .input_height = e->in_h - shift, .input_width = e->in_w,
+        .input_channels = e->cin, .input_row_stride = row, .input_pixel_stride = e->cin,
+        .output = tile, .output_width = e->out_w, .output_channels = e->cout,
+        .output_row_stride = e->out_w * e->cout, .output_pixel_stride = e->cout,
+        .stride = e->stride, .pad_top = e->pad_top + shift - top, .pad_left = e->pad_left,
+        .packed = e->packed, .output_min = e->out_min, .output_max = e->out_max};
+    m->k.conv3x3.run(&a, 0, end - first);
+}
+
 /* a fused block (plan_fusion): part t of nt of the output rows, tile by tile, in the scratch
  * tiles of thread `worker` */
 static void run_fused(const orc_model *m, size_t slot, size_t worker, size_t i, size_t t,
@@ -462,11 +562,16 @@ static void run_fused(const orc_model *m, size_t slot, size_t worker, size_t i, 
     for (size_t r0 = rb; r0 < re; r0 += e->fused_rows) {
         size_t r1 = r0 + e->fused_rows < re ? r0 + e->fused_rows : re, first, end;
         fused_input_rows(d, r0, r1, &first, &end);
-        orc_f32_pwconv_args xa = {
-            .input_channels = e->cin, .output_channels = ex, .input = in + first * w * e->cin,
-            .input_stride = e->cin, .packed = e->packed, .output = xtile, .output_stride = ex,
-            .output_min = e->out_min, .output_max = e->out_max};
-        m->k.pwconv.run(&xa, 0, (end - first) * w);
+        if (e->kind == ORC_LAYER_CONV3X3) {
+            fused_conv3x3(m, e, in, first, end, xtile);
+        } else {
+            orc_f32_pwconv_args xa = {
+                .input_channels = e->cin, .output_channels = ex,
+                .input = in + first * w * e->cin, .input_stride = e->cin, .packed = e->packed,
+                .output = xtile, .output_stride = ex, .output_min = e->out_min,
+                .output_max = e->out_max};
+            m->k.pwconv.run(&xa, 0, (end - first) * w);
+        }
         /* tile row k is input row first + k: shift the top padding so that output row
          * r0 + j of the layer is row j of the call */
         orc_f32_dwconv3x3_args da = {
@@ -541,6 +646,16 @@ static void run_step(const orc_model *m, size_t slot, size_t worker, size_t i, s
             .residual = s->res_buf >= 0 ? buffer(m, slot, s->res_buf) : NULL,
             .residual_stride = s->cout, .output = out, .output_stride = s->cout,
             .output_min = s->out_min, .output_max = s->out_max};
+        if (nt > 1 && s->parts != NULL) { /* split by output channels */
+            const size_t c0 = s->part_begin[t], c1 = s->part_begin[t + 1];
+            a.output_channels = c1 - c0;
+            a.packed = s->parts[t];
+            a.output = out + c0;
+            a.residual = a.residual != NULL ? a.residual + c0 : NULL;
+            if (c0 < c1)
+                m->k.pwconv.run(&a, 0, s->out_h * s->out_w);
+            break;
+        }
         orc_split_range(s->out_h * s->out_w, t, nt, &begin, &end);
         if (begin < end)
             m->k.pwconv.run(&a, begin, end);
