@@ -44,7 +44,8 @@ HDF5_LIBS   := $(shell pkg-config --libs hdf5 2>/dev/null)
 CHECK_LIBS  := $(shell pkg-config --libs check 2>/dev/null)
 LAPACKE_LIBS := $(shell pkg-config --exists lapacke 2>/dev/null && pkg-config --libs lapacke)
 
-# MPI: auto-detected; MPI=1 requires it, MPI=0 disables it.
+# MPI: auto-detected; MPI=1 requires it, MPI=0 disables it. Only src/mpi_run.c gets mpicc's
+# flags (the rest of the library stays MPI-free); the binaries link mpicc's libraries.
 MPICC := $(shell command -v mpicc 2>/dev/null)
 ifeq ($(MPI),1)
 ifeq ($(MPICC),)
@@ -84,7 +85,14 @@ $(BUILD)/obj/%-avx512.o: ISA_FLAGS := -mavx512f -mavx512dq -mavx512bw -mavx512vl
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(MPI_CFLAGS) $(ISA_FLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(ISA_FLAGS) $(GLUE_FLAGS) -MMD -MP -c $< -o $@
+
+# src/mpi_run.c with or without MPI; the stamp rebuilds it when that changes
+MPI_STAMP := $(BUILD)/.mpi-$(if $(MPI_CFLAGS),on,off)
+$(MPI_STAMP):
+	@mkdir -p $(dir $@) && rm -f $(BUILD)/.mpi-on $(BUILD)/.mpi-off && touch $@
+$(BUILD)/obj/src/mpi_run.o: GLUE_FLAGS := $(MPI_CFLAGS)
+$(BUILD)/obj/src/mpi_run.o: $(MPI_STAMP)
 
 $(LIB): $(LIB_OBJS)
 	@rm -f $@
@@ -101,8 +109,8 @@ $(BUILD)/orchard-convert: $(CONVERT_SRCS) $(wildcard tools/convert/*.h) src/weig
 
 $(BUILD)/tests/%: tests/%.c $(TEST_SUPPORT) $(LIB) tests/check_main.h
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(MPI_CFLAGS) $(HDF5_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(LIB) \
-	    $(CHECK_LIBS) $(HDF5_LIBS) $(LAPACKE_LIBS) $(LDLIBS_ALL) $(MPI_LIBS)
+	$(CC) $(CFLAGS_ALL) $(HDF5_CFLAGS) -Itests -o $@ $< $(TEST_SUPPORT) $(LIB) \
+	    $(CHECK_LIBS) $(HDF5_LIBS) $(LAPACKE_LIBS) $(LDLIBS_ALL)
 
 $(BUILD)/bench_%: bench/bench_%.c $(LIB)
 	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< $(LIB) $(LAPACKE_LIBS) $(LDLIBS_ALL)

@@ -2,6 +2,7 @@
  * command line: images in a folder or under an S3 prefix -> features, PCA and errors Parquet
  * datasets (or CSV), resumable. */
 #include "cli.h"
+#include "mpi_run.h"
 #include "pipeline.h"
 #include "threadpool.h"
 
@@ -73,6 +74,11 @@ static void usage(FILE *f)
         "  -h, --help        this help\n\n"
         "exit status: 0 done (skipped files are counted in the summary and errors/),\n"
         "1 fatal error, 2 bad command line, 3 more skipped files than --max-errors.\n");
+    fprintf(f, "\nMPI (a build with MPI: `make MPI=1`): `mpirun -np N orchard extract INPUT OUTPUT ...`\n"
+               "Rank r processes shards r, r+N, r+2N, ... with its own --threads; rank 0 lists the\n"
+               "input, merges the PCA statistics, fits and shares the model, and writes run.json and\n"
+               "_SUCCESS once every rank is done. A failing rank ends the job (no _SUCCESS); rerun\n"
+               "with any N to resume from the complete shards.\n");
 }
 
 static int parse_size(const char *opt, const char *v, size_t lo, size_t hi, size_t *out)
@@ -178,7 +184,7 @@ static int shard_from_env(unsigned count, unsigned *index)
     return -1;
 }
 
-static int run_cli(int argc, char **argv, int finalize)
+static int run_cli(int argc, char **argv, int finalize, const orc_mpi *mpi)
 {
     const char *cmd = finalize ? "finalize" : "extract";
     size_t shard_count_env = 0;
@@ -353,10 +359,22 @@ static int run_cli(int argc, char **argv, int finalize)
     o.weights = weights;
 
     o.verbose = orc_cli_verbose;
+    o.group = orc_mpi_group(mpi);
     orc_pipeline_report rep;
     if (orc_pipeline_run(&o, &rep, &err) != ORC_OK) {
-        fprintf(stderr, "orchard %s: %s\n", cmd, err.msg);
+        if (o.group != NULL)
+            fprintf(stderr, "orchard %s: rank %u of %u (%s) failed: %s\n", cmd,
+                    orc_mpi_rank(mpi), orc_mpi_size(mpi), orc_mpi_host(mpi), err.msg);
+        else
+            fprintf(stderr, "orchard %s: %s\n", cmd, err.msg);
         return ORC_EXIT_FATAL;
+    }
+    if (o.group != NULL && orc_mpi_rank(mpi) != 0) {
+        if (!o.quiet)
+            fprintf(stderr, "orchard extract: rank %u of %u (%s): %zu images, %zu skipped, "
+                            "%.2f s\n", orc_mpi_rank(mpi), orc_mpi_size(mpi),
+                    orc_mpi_host(mpi), rep.processed, rep.skipped, rep.seconds);
+        return ORC_EXIT_OK;
     }
     if (o.shard_count > 0) {
         fprintf(stderr, "orchard extract: shard set %u/%u: %zu images, %zu skipped, %zu of its "
@@ -384,12 +402,24 @@ static int run_cli(int argc, char **argv, int finalize)
     return ORC_EXIT_OK;
 }
 
+/* Under mpirun every rank runs this; a rank that fails ends the whole job (orc_mpi_abort),
+ * so the others never wait for it and rank 0 writes no _SUCCESS. */
 int orc_cli_extract(int argc, char **argv)
 {
-    return run_cli(argc, argv, 0);
+    orc_mpi *mpi = NULL;
+    orc_error err = {0};
+    if (orc_mpi_open(&argc, &argv, &mpi, &err) != ORC_OK) {
+        fprintf(stderr, "orchard extract: %s\n", err.msg);
+        return ORC_EXIT_FATAL;
+    }
+    int rc = run_cli(argc, argv, 0, mpi);
+    if (rc != ORC_EXIT_OK && orc_mpi_size(mpi) > 1)
+        orc_mpi_abort(mpi, rc);
+    orc_mpi_close(mpi);
+    return rc;
 }
 
 int orc_cli_finalize(int argc, char **argv)
 {
-    return run_cli(argc, argv, 1);
+    return run_cli(argc, argv, 1, NULL);
 }

@@ -416,6 +416,8 @@ typedef struct job {
     orc_pipeline_options opt;     /* a copy: finalize fills input, shard size, ISA */
     char *input_copy;
     const orc_pipeline_options *o;
+    const orc_pipeline_group *g;  /* group mode (size > 1), else NULL */
+    unsigned part_index, part_count; /* this process's shards: s % count == index (count 0: all) */
     FILE *log;
     location in, out;
     orc_s3 *s3;
@@ -448,6 +450,7 @@ typedef struct job {
     char csv_errors_tmp[PATH_MAX * 2 + 32];
     /* counters (under mu where shared) */
     size_t items_done, items_failed, work_items, resumed;
+    size_t work_items_all;        /* of every rank (group mode), else work_items */
     double t0;
     stage_times t;
     double fetch_busy;            /* summed over fetch threads */
@@ -468,6 +471,12 @@ static void job_fail(job *j, const orc_error *e)
     pthread_mutex_unlock(&j->mu);
 }
 
+/* 1 when shard s is this process's to write (array task or rank), else another's */
+static int owns(const job *j, size_t s)
+{
+    return j->part_count == 0 || s % j->part_count == j->part_index;
+}
+
 static void logf_(job *j, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void logf_(job *j, const char *fmt, ...)
 {
@@ -478,6 +487,8 @@ static void logf_(job *j, const char *fmt, ...)
     if (j->tty)
         fputs("\r\033[K", j->log);
     fputs("orchard extract: ", j->log);
+    if (j->g != NULL)
+        fprintf(j->log, "rank %u/%u: ", j->g->rank, j->g->size);
     vfprintf(j->log, fmt, ap);
     fputc('\n', j->log);
     va_end(ap);
@@ -599,7 +610,7 @@ static orc_status sink_remove(void *ctx, const char *name, orc_error *err)
  * holds (complete by construction: parts are uploaded after they are complete). */
 typedef struct remote_part_ctx {
     job *j;
-    const char *sub;
+    const char *sub, *id;
     size_t sub_prefix_len;
     orc_error err;
     int failed;
@@ -609,7 +620,7 @@ static int remote_part_cb(void *ctx, const orc_s3_object *obj)
 {
     remote_part_ctx *c = ctx;
     const char *name = obj->key + c->sub_prefix_len;
-    if (strncmp(name, "part-", 5) != 0 || strstr(name, c->j->run_id) == NULL ||
+    if (strncmp(name, "part-", 5) != 0 || strstr(name, c->id) == NULL ||
         strchr(name, '/') != NULL)
         return 0;
     char local[PATH_MAX * 2];
@@ -624,7 +635,7 @@ static int remote_part_cb(void *ctx, const orc_s3_object *obj)
     return 0;
 }
 
-static orc_status fetch_remote_parts(job *j, const char *sub, orc_error *err)
+static orc_status fetch_remote_parts(job *j, const char *sub, const char *id, orc_error *err)
 {
     char prefix[PATH_MAX];
     snprintf(prefix, sizeof prefix, "%s%s/", j->out.prefix, sub);
@@ -633,7 +644,7 @@ static orc_status fetch_remote_parts(job *j, const char *sub, orc_error *err)
     orc_status st = mkdir_p(dir, err);
     if (st != ORC_OK)
         return st;
-    remote_part_ctx c = {.j = j, .sub = sub, .sub_prefix_len = strlen(prefix)};
+    remote_part_ctx c = {.j = j, .sub = sub, .id = id, .sub_prefix_len = strlen(prefix)};
     st = orc_s3_list(j->s3, j->out.bucket, prefix, remote_part_cb, &c, err);
     if (st == ORC_OK && c.failed) {
         if (err != NULL)
@@ -951,6 +962,10 @@ static orc_status fold_resumed(job *j, unsigned upto, orc_error *err)
 {
     while (j->total != NULL && j->stats_next < upto) {
         unsigned s = j->stats_next;
+        if (!owns(j, s)) { /* another rank's: it folds them */
+            j->stats_next++;
+            continue;
+        }
         if (!j->shard_resumed[s])
             return orc_error_set(err, ORC_ERR_INTERNAL, "statistics of shard %u missing", s);
         double t = now_s();
@@ -1136,8 +1151,11 @@ static void progress(job *j, int final)
         if (final)
             fputc('\n', j->log);
     } else {
-        fprintf(j->log, "orchard extract: %zu/%zu images, %.1f img/s, ETA %.0f s, %zu errors\n",
-                done, j->work_items, rate, eta, failed);
+        char who[32] = "";
+        if (j->g != NULL)
+            snprintf(who, sizeof who, "rank %u/%u: ", j->g->rank, j->g->size);
+        fprintf(j->log, "orchard extract: %s%zu/%zu images, %.1f img/s, ETA %.0f s, %zu errors\n",
+                who, done, j->work_items, rate, eta, failed);
     }
     fflush(j->log);
 }
@@ -1156,13 +1174,16 @@ static orc_status plan_batches(job *j, orc_error *err)
     if (j->batches == NULL)
         return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory for %zu batches", cap);
     j->nbatches = 0;
-    j->work_items = 0;
+    j->work_items = j->work_items_all = 0;
     for (size_t s = 0; s < j->nshards; s++) {
-        if (j->shard_resumed[s] ||
-            (j->o->shard_count > 0 && s % j->o->shard_count != j->o->shard_index))
+        if (j->shard_resumed[s])
             continue;
         size_t a = s * j->shard_size;
         size_t n = a + j->shard_size < j->files.n ? j->shard_size : j->files.n - a;
+        if (j->g != NULL)
+            j->work_items_all += n;
+        if (!owns(j, s))
+            continue;
         for (size_t k = 0; k < n; k += j->batch) {
             batch_desc *bd = &j->batches[j->nbatches++];
             bd->first = a + k;
@@ -1465,7 +1486,7 @@ static orc_status write_run_json(job *j, const orc_pca_model *m, const char *pca
     text_printf(&t, "  \"counts\": {\"seen\": %zu, \"processed\": %lld, \"skipped\": %lld, "
                     "\"shards\": %zu, \"shards_resumed\": %zu, \"images_this_run\": %zu},\n",
                 j->files.n, (long long)rows, (long long)errors, j->nshards, j->resumed,
-                j->work_items);
+                j->g != NULL ? j->work_items_all : j->work_items);
     size_t nclasses = 0;
     text_printf(&t, "  \"classes\": ");
     json_classes(j, &t, &nclasses);
@@ -1497,11 +1518,13 @@ static orc_status write_run_json(job *j, const orc_pca_model *m, const char *pca
                 j->fetch_cpu, j->cpu_pass1 - j->fetch_cpu - j->write_cpu, j->write_cpu,
                 j->cpu_pass1, cpu_total);
     text_printf(&t, "  \"images_per_s\": %.2f,\n  \"peak_rss_mb\": %.1f,\n",
-                total > 0 ? (double)j->work_items / total : 0.0, (double)peak_rss_kb() / 1024.0);
+                total > 0 ? (double)(j->g != NULL ? j->work_items_all : j->work_items) / total : 0.0,
+                (double)peak_rss_kb() / 1024.0);
     text_printf(&t, "  \"isa\": \"%s\",\n  \"kernels\": ", orc_isa_name(j->o->isa));
     text_json_str(&t, j->model != NULL ? orc_model_kernels_description(j->model) : "");
-    text_printf(&t, ",\n  \"threads\": %zu,\n  \"batch\": %zu,\n  \"shard_size\": %zu,\n",
-                j->o->threads, j->batch, j->shard_size);
+    text_printf(&t, ",\n  \"threads\": %zu,\n  \"ranks\": %u,\n  \"batch\": %zu,\n"
+                    "  \"shard_size\": %zu,\n",
+                j->o->threads, j->g != NULL ? j->g->size : 1u, j->batch, j->shard_size);
     text_printf(&t, "  \"region\": ");
     if (j->s3 != NULL)
         text_json_str(&t, orc_s3_region(j->s3));
@@ -1598,6 +1621,12 @@ static orc_status setup_locations(job *j, orc_error *err)
             const char *tmp = getenv("TMPDIR");
             snprintf(j->out.dir, sizeof j->out.dir, "%s/orchard-staging-%.16s",
                      tmp != NULL && tmp[0] ? tmp : "/tmp", hex);
+        }
+        if (j->g != NULL) { /* ranks on one host must not share a staging folder */
+            size_t n = strlen(j->out.dir);
+            if ((size_t)snprintf(j->out.dir + n, sizeof j->out.dir - n, ".rank%u", j->g->rank) >=
+                sizeof j->out.dir - n)
+                return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "staging path too long");
         }
     } else {
         snprintf(j->out.dir, sizeof j->out.dir, "%s", o->output);
@@ -1719,67 +1748,168 @@ static orc_status run_csv(job *j, orc_error *err)
     return ORC_OK;
 }
 
-static orc_status run_job(job *j, orc_pipeline_report *rep, orc_error *err)
+/* ---- group mode (MPI ranks): what rank 0 shares with the others ------------------------ */
+
+/* rank 0 lists and broadcasts (key NUL stamp NUL size NUL, per file); the others unpack */
+static orc_status share_listing(job *j, orc_error *err)
+{
+    if (j->g == NULL)
+        return do_list(j, err);
+    orc_status st;
+    text t = {0};
+    void *data = NULL;
+    size_t len = 0;
+    if (j->g->rank == 0) {
+        if ((st = do_list(j, err)) != ORC_OK)
+            return st;
+        for (size_t i = 0; i < j->files.n; i++)
+            text_printf(&t, "%s%c%s%c%llu%c", j->files.v[i].key, 0, j->files.v[i].stamp, 0,
+                        (unsigned long long)j->files.v[i].size, 0);
+        if (t.failed) {
+            free(t.s);
+            return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory for the listing");
+        }
+        data = t.s;
+        len = t.len;
+    }
+    st = j->g->broadcast(j->g->ctx, &data, &len, err);
+    if (j->g->rank == 0) {
+        free(t.s);
+        return st == ORC_OK ? st : orc_error_prefix(err, "sending the listing");
+    }
+    if (st != ORC_OK)
+        return orc_error_prefix(err, "receiving the listing from rank 0");
+    const char *p = data, *end = p + len;
+    while (st == ORC_OK && p < end) {
+        const char *f[3];
+        for (int k = 0; k < 3; k++) {
+            const char *z = p < end ? memchr(p, '\0', (size_t)(end - p)) : NULL;
+            if (z == NULL) {
+                st = orc_error_set(err, ORC_ERR_INTERNAL, "listing from rank 0 is truncated");
+                break;
+            }
+            f[k] = p;
+            p = z + 1;
+        }
+        if (st == ORC_OK && listing_add(&j->files, f[0], strtoull(f[2], NULL, 10), f[1]) != 0)
+            st = orc_error_set(err, ORC_ERR_NO_MEMORY, "out of memory listing files");
+    }
+    free(data);
+    if (st == ORC_OK && j->files.n == 0)
+        st = orc_error_set(err, ORC_ERR_INTERNAL, "empty listing from rank 0");
+    return st;
+}
+
+/* rank 0's decision (resume or not) to every rank */
+static orc_status share_flag(job *j, int *flag, orc_error *err)
+{
+    unsigned char b = (unsigned char)(*flag != 0);
+    void *data = &b;
+    size_t len = 1;
+    orc_status st = j->g->broadcast(j->g->ctx, &data, &len, err);
+    if (st != ORC_OK)
+        return st;
+    if (j->g->rank != 0) {
+        unsigned char *p = data;
+        int ok = len == 1;
+        *flag = ok && p[0] != 0;
+        free(data);
+        if (!ok)
+            return orc_error_set(err, ORC_ERR_INTERNAL, "bad decision message from rank 0");
+    }
+    return ORC_OK;
+}
+
+/* After pass 1 on every rank: the PCA statistics merged on rank 0 (or a barrier when no fit).
+ * Returning on rank 0 means every rank has its parts complete. */
+static orc_status group_stats(job *j, orc_error *err)
+{
+    if (j->total == NULL)
+        return j->g->barrier(j->g->ctx, err);
+    double t = now_s();
+    size_t n = orc_pca_stats_doubles((uint32_t)j->dim);
+    double *buf = malloc(n * sizeof *buf);
+    if (buf == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory for the PCA statistics");
+    orc_status st = orc_pca_stats_serialize(j->total, buf, err);
+    if (st == ORC_OK)
+        st = j->g->reduce_stats(j->g->ctx, buf, n, err);
+    if (st == ORC_OK && j->g->rank == 0) {
+        orc_pca_stats *merged = NULL;
+        st = orc_pca_stats_deserialize(buf, n, &merged, err);
+        if (st == ORC_OK) {
+            orc_pca_stats_close(j->total);
+            j->total = merged;
+        } else {
+            orc_error_prefix(err, "merging the PCA statistics of %u ranks", j->g->size);
+        }
+    }
+    free(buf);
+    j->t.stats += now_s() - t;
+    return st;
+}
+
+/* The model file (written by rank 0 at mpath) to every rank; the pca dataset's run id (this
+ * run and the model's bytes). Other ranks get the model in *follow. */
+static orc_status share_model(job *j, const char *mpath, orc_pca_model **follow,
+                              char pca_id[17], orc_error *err)
+{
+    size_t len = 0;
+    void *bytes = NULL;
+    orc_status st = ORC_OK;
+    if (j->g == NULL || j->g->rank == 0) {
+        if ((bytes = read_small_file(mpath, &len)) == NULL)
+            return orc_error_set(err, ORC_ERR_IO, "cannot read back %s", mpath);
+    }
+    if (j->g != NULL) {
+        st = j->g->broadcast(j->g->ctx, &bytes, &len, err);
+        if (st != ORC_OK) {
+            if (j->g->rank == 0)
+                free(bytes);
+            return orc_error_prefix(err, "broadcasting the PCA model");
+        }
+    }
+    if (j->g != NULL && j->g->rank != 0) {
+        char path[PATH_MAX * 2];
+        snprintf(path, sizeof path, "%s/.pca-rank%u.orpca", j->out.dir, j->g->rank);
+        st = write_file_atomic(path, bytes, len, err);
+        if (st == ORC_OK)
+            st = orc_pca_model_load(path, follow, err);
+        unlink(path);
+        if (st != ORC_OK) {
+            free(bytes);
+            return orc_error_prefix(err, "the PCA model from rank 0");
+        }
+    }
+    hasher h;
+    char hex[65];
+    if (hasher_init(&h) != 0) {
+        free(bytes);
+        return orc_error_set(err, ORC_ERR_INTERNAL, "SHA-256 unavailable");
+    }
+    hasher_add_str(&h, j->run_id);
+    hasher_add(&h, bytes, len);
+    free(bytes);
+    if (hasher_final(&h, hex) != 0)
+        return orc_error_set(err, ORC_ERR_INTERNAL, "SHA-256 failed");
+    memcpy(pca_id, hex, 16);
+    pca_id[16] = '\0';
+    return st;
+}
+
+/* The previous run's manifest against this listing: resume, refuse or start over (then the
+ * new manifest is written and the previous top-level results removed). */
+static orc_status check_manifest(job *j, int *resume_out, orc_error *err)
 {
     const orc_pipeline_options *o = j->o;
     orc_status st;
-    if ((st = setup_locations(j, err)) != ORC_OK)
-        return st;
-    /* weights: checksum for the run id and run.json, then the model */
-    orc_weights *w = NULL;
-    if ((st = orc_weights_open(o->weights, &w, err)) != ORC_OK)
-        return st;
-    snprintf(j->weights_sha, sizeof j->weights_sha, "%s", orc_weights_get_info(w)->sha256);
-    orc_model_options mo;
-    orc_model_options_default(&mo);
-    mo.threads = o->threads;
-    mo.isa = o->isa;
-    mo.batch_capacity = j->batch;
-    st = orc_model_open_weights(w, &mo, &j->model, err);
-    orc_weights_close(w);
-    if (st != ORC_OK)
-        return st;
-    if (o->verbose)
-        fprintf(j->log, "orchard extract: %zu threads, batch %zu, kernels: %s\n", o->threads,
-                j->batch, orc_model_kernels_description(j->model));
-    j->side = orc_model_input_size(j->model);
-    j->dim = orc_model_feature_dim(j->model);
-    if (orc_model_input_channels(j->model) != 3)
-        return orc_error_set(err, ORC_ERR_UNSUPPORTED, "%s expects %zu input channels; images "
-                             "are RGB", o->weights, orc_model_input_channels(j->model));
-    if ((st = do_list(j, err)) != ORC_OK)
-        return st;
-    rep->seen = j->files.n;
-    if (o->format == ORC_PIPELINE_CSV) {
-        j->shard_resumed = calloc(1, 1);
-        if (j->shard_resumed == NULL)
-            return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
-        if ((st = run_csv(j, err)) != ORC_OK)
-            return st;
-        rep->processed = j->items_done - j->items_failed;
-        rep->skipped = j->items_failed;
-        rep->shards = 1;
-        return ORC_OK;
-    }
-
-    /* shards, run id, manifest */
-    j->nshards = (j->files.n + j->shard_size - 1) / j->shard_size;
-    if (j->nshards > 99999)
-        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
-                             "%zu shards of %zu files: at most 99999 (raise --shard-size)",
-                             j->nshards, j->shard_size);
-    j->shard_resumed = calloc(j->nshards, 1);
-    if (j->shard_resumed == NULL)
-        return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
-    if ((st = compute_ids(j, err)) != ORC_OK)
-        return st;
+    int resume = 0;
     text man = {0};
     if ((st = manifest_text(j, &man)) != ORC_OK) {
         free(man.s);
         return orc_error_set(err, st, "no memory for the manifest");
     }
     char *prev = previous_manifest(j);
-    int resume = 0;
     if (prev != NULL && strcmp(prev, man.s) == 0) {
         resume = !o->overwrite;
     } else if (o->finalize) {
@@ -1808,6 +1938,68 @@ static orc_status run_job(job *j, orc_pipeline_report *rep, orc_error *err)
         return st;
     }
     free(man.s);
+    *resume_out = resume;
+    return ORC_OK;
+}
+
+static orc_status run_job(job *j, orc_pipeline_report *rep, orc_error *err)
+{
+    const orc_pipeline_options *o = j->o;
+    orc_status st;
+    if ((st = setup_locations(j, err)) != ORC_OK)
+        return st;
+    /* weights: checksum for the run id and run.json, then the model */
+    orc_weights *w = NULL;
+    if ((st = orc_weights_open(o->weights, &w, err)) != ORC_OK)
+        return st;
+    snprintf(j->weights_sha, sizeof j->weights_sha, "%s", orc_weights_get_info(w)->sha256);
+    orc_model_options mo;
+    orc_model_options_default(&mo);
+    mo.threads = o->threads;
+    mo.isa = o->isa;
+    mo.batch_capacity = j->batch;
+    st = orc_model_open_weights(w, &mo, &j->model, err);
+    orc_weights_close(w);
+    if (st != ORC_OK)
+        return st;
+    if (o->verbose)
+        fprintf(j->log, "orchard extract: %zu threads, batch %zu, kernels: %s\n", o->threads,
+                j->batch, orc_model_kernels_description(j->model));
+    j->side = orc_model_input_size(j->model);
+    j->dim = orc_model_feature_dim(j->model);
+    if (orc_model_input_channels(j->model) != 3)
+        return orc_error_set(err, ORC_ERR_UNSUPPORTED, "%s expects %zu input channels; images "
+                             "are RGB", o->weights, orc_model_input_channels(j->model));
+    if ((st = share_listing(j, err)) != ORC_OK)
+        return st;
+    rep->seen = j->files.n;
+    if (o->format == ORC_PIPELINE_CSV) {
+        j->shard_resumed = calloc(1, 1);
+        if (j->shard_resumed == NULL)
+            return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
+        if ((st = run_csv(j, err)) != ORC_OK)
+            return st;
+        rep->processed = j->items_done - j->items_failed;
+        rep->skipped = j->items_failed;
+        rep->shards = 1;
+        return ORC_OK;
+    }
+
+    /* shards, run id, manifest */
+    j->nshards = (j->files.n + j->shard_size - 1) / j->shard_size;
+    if (j->nshards > 99999)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
+                             "%zu shards of %zu files: at most 99999 (raise --shard-size)",
+                             j->nshards, j->shard_size);
+    j->shard_resumed = calloc(j->nshards, 1);
+    if (j->shard_resumed == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
+    if ((st = compute_ids(j, err)) != ORC_OK)
+        return st;
+    int lead = j->g == NULL || j->g->rank == 0; /* lists, checks, commits, fits */
+    int resume = 0;
+    if (lead && (st = check_manifest(j, &resume, err)) != ORC_OK)
+        return st;
 
     sink_ctx *sinks = j->sinks;
     sinks[0] = (sink_ctx){j, "features"};
@@ -1825,7 +2017,7 @@ static orc_status run_job(job *j, orc_pipeline_report *rep, orc_error *err)
     /* a fresh run id for --overwrite sweeps every part of the previous one */
     const char *subs[3] = {"features", "errors", "pca"};
     orc_dataset **dss[3] = {&j->ds_feat, &j->ds_err, &j->ds_pca};
-    if (o->overwrite) {
+    if (o->overwrite && lead) {
         for (int k = 0; k < 3; k++) {
             snprintf(dir, sizeof dir, "%s/%s", j->out.dir, subs[k]);
             orc_dataset *tmp = NULL;
@@ -1834,9 +2026,11 @@ static orc_status run_job(job *j, orc_pipeline_report *rep, orc_error *err)
             orc_dataset_close(tmp);
         }
     }
+    if (j->g != NULL && (st = share_flag(j, &resume, err)) != ORC_OK)
+        return st;
     if (j->out.s3 && resume)
         for (int k = 0; k < 2; k++)
-            if ((st = fetch_remote_parts(j, subs[k], err)) != ORC_OK)
+            if ((st = fetch_remote_parts(j, subs[k], j->run_id, err)) != ORC_OK)
                 return orc_error_prefix(err, "resuming from %s", o->output);
     for (int k = 0; k < 2; k++) {
         snprintf(dir, sizeof dir, "%s/%s", j->out.dir, subs[k]);
@@ -1883,87 +2077,92 @@ static orc_status run_job(job *j, orc_pipeline_report *rep, orc_error *err)
     }
     if ((st = fold_resumed(j, (unsigned)j->nshards, err)) != ORC_OK)
         return st;
-    double t = now_s();
-    if ((st = orc_dataset_commit(j->ds_err, (unsigned)j->nshards, err)) != ORC_OK ||
-        (st = orc_dataset_commit(j->ds_feat, (unsigned)j->nshards, err)) != ORC_OK)
+    if (j->g != NULL && (st = group_stats(j, err)) != ORC_OK)
         return st;
-    j->t.commit += now_s() - t;
-    snprintf(dir, sizeof dir, "%s/features", j->out.dir);
-    int64_t rows = dataset_rows(dir);
-    snprintf(dir, sizeof dir, "%s/errors", j->out.dir);
-    int64_t errors = dataset_rows(dir);
-    rep->processed = rows < 0 ? 0 : (size_t)rows;
-    rep->skipped = errors < 0 ? 0 : (size_t)errors;
+    double t = now_s();
+    int64_t rows = 0, errors = 0;
+    if (lead) {
+        /* S3 output of several ranks: the others' parts into this staging folder first */
+        for (int k = 0; j->g != NULL && j->out.s3 && k < 2; k++)
+            if ((st = fetch_remote_parts(j, subs[k], j->run_id, err)) != ORC_OK)
+                return orc_error_prefix(err, "collecting the parts of every rank");
+        if ((st = orc_dataset_commit(j->ds_err, (unsigned)j->nshards, err)) != ORC_OK ||
+            (st = orc_dataset_commit(j->ds_feat, (unsigned)j->nshards, err)) != ORC_OK)
+            return st;
+        j->t.commit += now_s() - t;
+        snprintf(dir, sizeof dir, "%s/features", j->out.dir);
+        rows = dataset_rows(dir);
+        snprintf(dir, sizeof dir, "%s/errors", j->out.dir);
+        errors = dataset_rows(dir);
+        rep->processed = rows < 0 ? 0 : (size_t)rows;
+        rep->skipped = errors < 0 ? 0 : (size_t)errors;
+    } else {
+        rep->processed = j->items_done - j->items_failed;
+        rep->skipped = j->items_failed;
+    }
 
     /* PCA */
     orc_pca_model *m = NULL;
     char pca_from[PATH_MAX * 2] = "";
     if (!o->no_pca) {
-        t = now_s();
-        if (o->pca_fit_on != NULL) {
-            st = load_fit_on(j, &m, pca_from, sizeof pca_from, err);
-            if (st == ORC_OK && orc_pca_model_get_info(m)->dim != j->dim)
-                st = orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
-                                   "--pca-fit-on %s: model of dimension %u, features have %zu",
-                                   o->pca_fit_on, orc_pca_model_get_info(m)->dim, j->dim);
-        } else if (orc_pca_stats_count(j->total) < 2) {
-            st = orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
-                               "PCA needs at least 2 images, %llu were processed (use --no-pca)",
-                               (unsigned long long)orc_pca_stats_count(j->total));
-        } else {
-            orc_pca_fit_options fo = {0};
-            fo.k = o->pca_k;
-            fo.variance = o->pca_variance;
-            fo.standardize = o->pca_standardize;
-            fo.threads = (uint32_t)o->threads;
-            if (fo.k > j->dim)
-                st = orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "--pca-k %u is above the "
-                                   "feature dimension %zu", fo.k, j->dim);
-            else
-                st = orc_pca_fit(j->total, &fo, &m, err);
-            snprintf(pca_from, sizeof pca_from, "%s", o->input);
-        }
-        j->t.fit = now_s() - t;
         char mpath[PATH_MAX * 2];
         snprintf(mpath, sizeof mpath, "%s/pca.orpca", j->out.dir);
-        if (st == ORC_OK && (st = orc_pca_model_save(m, mpath, err)) == ORC_OK)
-            st = out_put(j, "pca.orpca", mpath, err);
-        /* the pca dataset's run id: this run and the model */
-        char pca_id[17];
-        if (st == ORC_OK) {
-            size_t len = 0;
-            char *bytes = read_small_file(mpath, &len);
-            hasher h;
-            char hex[65];
-            if (bytes == NULL || hasher_init(&h) != 0) {
-                free(bytes);
-                st = orc_error_set(err, ORC_ERR_IO, "cannot read back %s", mpath);
+        if (lead) {
+            t = now_s();
+            if (o->pca_fit_on != NULL) {
+                st = load_fit_on(j, &m, pca_from, sizeof pca_from, err);
+                if (st == ORC_OK && orc_pca_model_get_info(m)->dim != j->dim)
+                    st = orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
+                                       "--pca-fit-on %s: model of dimension %u, features have %zu",
+                                       o->pca_fit_on, orc_pca_model_get_info(m)->dim, j->dim);
+            } else if (orc_pca_stats_count(j->total) < 2) {
+                st = orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
+                                   "PCA needs at least 2 images, %llu were processed (use --no-pca)",
+                                   (unsigned long long)orc_pca_stats_count(j->total));
             } else {
-                hasher_add_str(&h, j->run_id);
-                hasher_add(&h, bytes, len);
-                free(bytes);
-                if (hasher_final(&h, hex) != 0)
-                    st = orc_error_set(err, ORC_ERR_INTERNAL, "SHA-256 failed");
-                memcpy(pca_id, hex, 16);
-                pca_id[16] = '\0';
+                orc_pca_fit_options fo = {0};
+                fo.k = o->pca_k;
+                fo.variance = o->pca_variance;
+                fo.standardize = o->pca_standardize;
+                fo.threads = (uint32_t)o->threads;
+                if (fo.k > j->dim)
+                    st = orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "--pca-k %u is above the "
+                                       "feature dimension %zu", fo.k, j->dim);
+                else
+                    st = orc_pca_fit(j->total, &fo, &m, err);
+                snprintf(pca_from, sizeof pca_from, "%s", o->input);
             }
+            j->t.fit = now_s() - t;
+            if (st == ORC_OK && (st = orc_pca_model_save(m, mpath, err)) == ORC_OK)
+                st = out_put(j, "pca.orpca", mpath, err);
         }
+        char pca_id[17];
+        if (st == ORC_OK)
+            st = share_model(j, mpath, &m, pca_id, err);
         t = now_s();
         if (st == ORC_OK && j->out.s3 && resume)
-            st = fetch_remote_parts(j, "pca", err);
+            st = fetch_remote_parts(j, "pca", pca_id, err);
         snprintf(dir, sizeof dir, "%s/pca", j->out.dir);
         if (st == ORC_OK)
             st = orc_dataset_open(dir, pca_id, &dopt[2], &j->ds_pca, err);
         for (size_t s = 0; st == ORC_OK && s < j->nshards; s++)
-            if (!orc_dataset_part_complete(j->ds_pca, (unsigned)s))
+            if (owns(j, s) && !orc_dataset_part_complete(j->ds_pca, (unsigned)s))
                 st = pca_part(j, m, (unsigned)s, err);
-        if (st == ORC_OK)
+        if (st == ORC_OK && j->g != NULL)
+            st = j->g->barrier(j->g->ctx, err); /* every rank's pca parts are complete */
+        if (st == ORC_OK && lead && j->g != NULL && j->out.s3)
+            st = fetch_remote_parts(j, "pca", pca_id, err);
+        if (st == ORC_OK && lead)
             st = orc_dataset_commit(j->ds_pca, (unsigned)j->nshards, err);
         j->t.pass2 = now_s() - t;
         if (st != ORC_OK) {
             orc_pca_model_close(m);
             return st;
         }
+    }
+    if (!lead) { /* rank 0 commits and writes run.json and _SUCCESS */
+        orc_pca_model_close(m);
+        return ORC_OK;
     }
     if (j->out.s3 && (st = remove_stale_remote(j, err)) != ORC_OK) {
         orc_pca_model_close(m);
@@ -1996,11 +2195,25 @@ orc_status orc_pipeline_run(const orc_pipeline_options *opt, orc_pipeline_report
         opt->threads < 1 || opt->batch < 1)
         return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
                              "extract: input, output, weights, threads and batch are required");
+    if (opt->group != NULL && opt->group->size > 1 &&
+        (opt->shard_count > 0 || opt->finalize || opt->format == ORC_PIPELINE_CSV ||
+         opt->group->rank >= opt->group->size))
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
+                             "a run of %u MPI ranks writes Parquet and does its own split: not "
+                             "with --shard, finalize or --format csv", opt->group->size);
     job *j = calloc(1, sizeof *j);
     if (j == NULL)
         return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
     j->opt = *opt;
     j->o = &j->opt;
+    if (opt->group != NULL && opt->group->size > 1) {
+        j->g = opt->group;
+        j->part_index = j->g->rank;
+        j->part_count = j->g->size;
+    } else if (opt->shard_count > 0) {
+        j->part_index = opt->shard_index;
+        j->part_count = opt->shard_count;
+    }
     j->log = opt->log != NULL ? opt->log : stderr;
     j->tty = opt->progress_tty >= 0 ? opt->progress_tty : isatty(fileno(j->log));
     j->batch = opt->batch;

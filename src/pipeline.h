@@ -27,6 +27,18 @@
  * finalize (orchard finalize OUTPUT) checks every shard is complete, reads the features back for
  * the PCA statistics (in shard order: the same model as a single run), fits, runs pass 2 and
  * writes run.json and _SUCCESS.
+ *
+ * Group mode (group != NULL, size N > 1: `mpirun -np N orchard extract`, src/mpi_run.h): rank r
+ * processes shards r, r+N, ... (the array-mode split) with its own threads. Rank 0 lists the
+ * input and broadcasts the listing, checks the manifest and decides resume or overwrite; every
+ * rank writes its own parts and folds the statistics of its own shards (processed or resumed)
+ * in shard order; the statistics meet on rank 0 through reduce_stats (fixed rank order: the
+ * same bits for a given N); rank 0 commits, fits the PCA (or loads pca_fit_on) and broadcasts
+ * the model file; every rank writes the pca parts of its shards; after a last barrier rank 0
+ * commits pca/ and writes run.json and _SUCCESS. A rank that fails returns its error; the
+ * caller must then end the whole group (orc_mpi_abort) so no rank waits in a collective.
+ * S3 output: each rank stages in its own folder (STAGING.rankR) and uploads its parts; rank 0
+ * fetches the others' parts before it commits.
  */
 #ifndef ORC_PIPELINE_H
 #define ORC_PIPELINE_H
@@ -40,6 +52,20 @@ typedef enum orc_pipeline_format {
     ORC_PIPELINE_PARQUET = 0,
     ORC_PIPELINE_CSV /* OUTPUT/features.csv + OUTPUT/errors.csv, no shards, no PCA */
 } orc_pipeline_format;
+
+/* Ranks of one job. Every operation is collective: all ranks call it in the same order. */
+typedef struct orc_pipeline_group {
+    unsigned rank, size;
+    void *ctx;
+    /* rank 0's bytes to every rank: on rank 0 *data and *len are read; elsewhere *data is set
+     * to a malloc'ed copy (the caller frees it) and *len to its size */
+    orc_status (*broadcast)(void *ctx, void **data, size_t *len, orc_error *err);
+    /* serialized PCA statistics (len doubles, orc_pca_stats_serialize) of every rank merged
+     * into rank 0's buf, in rank order; buf is unspecified on the other ranks afterwards */
+    orc_status (*reduce_stats)(void *ctx, double *buf, size_t len, orc_error *err);
+    /* returns once every rank called it */
+    orc_status (*barrier)(void *ctx, orc_error *err);
+} orc_pipeline_group;
 
 typedef struct orc_pipeline_options {
     const char *input;       /* folder or s3://bucket/prefix */
@@ -75,6 +101,9 @@ typedef struct orc_pipeline_options {
     /* finalize: input, shard size and ISA from OUTPUT/_manifest (input may be NULL); every
      * shard must be complete already; then commit, PCA, run.json, _SUCCESS */
     int finalize;
+    /* group mode (see above): NULL or size 1 is a single process; excludes shard_count,
+     * finalize and CSV */
+    const orc_pipeline_group *group;
     FILE *log;               /* messages (NULL: stderr) */
     int verbose;             /* log threads, batch and the chosen kernels (even when quiet) */
 } orc_pipeline_options;

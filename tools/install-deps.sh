@@ -9,6 +9,8 @@ TEST_PKGS="python3 python3-numpy python3-h5py python3-sklearn chromium liblapack
 # test-only: Ceph radosgw, the real S3 server tests/test_s3.c starts on 127.0.0.1 (openssl:
 # its test certificate)
 TEST_PKGS="$TEST_PKGS radosgw ceph-mon ceph-osd ceph-common openssl"
+# test-only: Open MPI, so the build has MPI and tests/it-mpi.sh runs (`mpirun -np N orchard extract`)
+TEST_PKGS="$TEST_PKGS libopenmpi-dev openmpi-bin"
 # test-only on x86-64: the AArch64 cross compiler and qemu-user for `make neon-check`
 if [ "$(uname -m)" = x86_64 ]; then
     TEST_PKGS="$TEST_PKGS gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static"
