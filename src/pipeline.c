@@ -2043,6 +2043,9 @@ static orc_status run_job(job *j, orc_pipeline_report *rep, orc_error *err)
                               orc_dataset_part_complete(j->ds_err, (unsigned)s);
         resumed += j->shard_resumed[s];
     }
+    /* every rank sees the same complete shards: none writes a part before all have looked */
+    if (j->g != NULL && (st = j->g->barrier(j->g->ctx, err)) != ORC_OK)
+        return st;
     if (o->finalize && resumed < j->nshards) {
         size_t first = 0;
         while (j->shard_resumed[first])
