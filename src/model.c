@@ -510,21 +510,42 @@ static float *buffer(const orc_model *m, size_t slot, int b)
     return m->act_mem + (slot * m->nbuf + (size_t)b) * m->buf_floats;
 }
 
+/* dst[i] = src[i] * scale + offset for i in [0, n): 16 at a time in a fixed-length inner loop
+ * (restrict pointers) that the compiler vectorizes at -O2, then the rest */
+#define PRE_CHUNK 16
+static void preprocess_u8(float *restrict dst, const uint8_t *restrict src, size_t n,
+                          float scale, float offset)
+{
+    size_t i = 0;
+    for (; i + PRE_CHUNK <= n; i += PRE_CHUNK)
+        for (size_t j = 0; j < PRE_CHUNK; j++)
+            dst[i + j] = (float)src[i + j] * scale + offset;
+    for (; i < n; i++)
+        dst[i] = (float)src[i] * scale + offset;
+}
+
+static void preprocess_f32(float *restrict dst, const float *restrict src, size_t n,
+                           float scale, float offset)
+{
+    size_t i = 0;
+    for (; i + PRE_CHUNK <= n; i += PRE_CHUNK)
+        for (size_t j = 0; j < PRE_CHUNK; j++)
+            dst[i + j] = src[i + j] * scale + offset;
+    for (; i < n; i++)
+        dst[i] = src[i] * scale + offset;
+}
+
 static void preprocess(const run_ctx *r, size_t slot, size_t image, size_t t, size_t nt)
 {
     const orc_model *m = r->m;
     size_t row = m->input_size * m->input_channels, begin, end;
     orc_split_range(m->input_size, t, nt, &begin, &end);
-    float *dst = buffer(m, slot, 0);
-    const float scale = m->pre_scale, offset = m->pre_offset;
-    size_t base = image * m->input_size * row;
-    if (r->u8 != NULL) {
-        for (size_t i = begin * row; i < end * row; i++)
-            dst[i] = (float)r->u8[base + i] * scale + offset;
-    } else {
-        for (size_t i = begin * row; i < end * row; i++)
-            dst[i] = r->f32[base + i] * scale + offset;
-    }
+    float *dst = buffer(m, slot, 0) + begin * row;
+    const size_t from = image * m->input_size * row + begin * row, n = (end - begin) * row;
+    if (r->u8 != NULL)
+        preprocess_u8(dst, r->u8 + from, n, m->pre_scale, m->pre_offset);
+    else
+        preprocess_f32(dst, r->f32 + from, n, m->pre_scale, m->pre_offset);
 }
 
 /* output rows [first, end) of the 3x3 convolution e into rows 0.. of `tile`: the input is
