@@ -149,7 +149,8 @@ void ORC_PW_RUN(const orc_f32_pwconv_args *a, size_t pixel_begin, size_t pixel_e
      * weights are read once instead of once per tile). The arithmetic of each element does
      * not depend on the order. */
     size_t chunk = 1;
-    if ((cin + 1) * cout * sizeof(float) > ORC_PW_L1_WEIGHT_BYTES) {
+    const int large = (cin + 1) * cout * sizeof(float) > ORC_PW_L1_WEIGHT_BYTES;
+    if (large) {
         chunk = ORC_PW_CHUNK_BYTES / (ORC_PW_MR * cin * sizeof(float));
         chunk = chunk < 1 ? 1 : chunk;
     }
@@ -168,7 +169,7 @@ void ORC_PW_RUN(const orc_f32_pwconv_args *a, size_t pixel_begin, size_t pixel_e
                 tile_any(mr, width / ORC_VW, cin, a->input + tb * a->input_stride,
                          a->input_stride, blk, a->output + tb * a->output_stride + co0,
                          a->output_stride, res, a->residual_stride, valid, lo, hi,
-                         t == t0 ? next : NULL);
+                         large && t == t0 ? next : NULL);
             }
             blk += (cin + 1) * width;
             co0 += valid;
