@@ -1,6 +1,7 @@
 /* cli_extract.c -- `orchard extract INPUT OUTPUT`: the main job (src/pipeline.h) from the
  * command line: images in a folder or under an S3 prefix -> features, PCA and errors Parquet
  * datasets (or CSV), resumable. */
+#include "augment.h"
 #include "cli.h"
 #include "mpi_run.h"
 #include "pipeline.h"
@@ -35,7 +36,8 @@ static void usage(FILE *f)
         "the same command (same input listing, weights, shard size, ISA) skips the shards whose\n"
         "parts are complete and gives exactly the rows of an uninterrupted run. When OUTPUT holds\n"
         "a run over other input, the command stops and says what changed (--overwrite replaces\n"
-        "it).\n\n"
+        "it).\n\n");
+    fprintf(f,
         "options:\n"
         "  --format parquet|csv   output format (default parquet)\n"
         "  --threads N       inference threads (default: all online CPUs)\n"
@@ -50,6 +52,15 @@ static void usage(FILE *f)
         "                    or $ORCHARD_ISA when set), scalar, avx2, avx512, neon; an ISA the\n"
         "                    CPU lacks is an error\n"
         "  --limit N         process only the first N files (in sorted order)\n"
+        "  --augment LIST    extra rows for training: each file also gives one row per listed\n"
+        "                    symmetry of the square, right after its own row, path\n"
+        "                    'URI#variant', same label: rot90, rot180, rot270, mirror,\n"
+        "                    mirror-rot90, mirror-rot180, mirror-rot270 (comma-separated), or\n"
+        "                    flip (= mirror), rot (the 3 rotations), dihedral (all 7), none\n"
+        "                    (default). Rows count as files for --shard-size and --limit is\n"
+        "                    applied first. `orchard train --select` keeps the copies of\n"
+        "                    validation images out of training; `orchard evaluate`/`predict`\n"
+        "                    average the class probabilities of the rows of one file.\n"
         "  --pca-variance V  keep the fewest components explaining more than V (default 0.95)\n"
         "  --pca-k K         keep K components instead\n"
         "  --pca-standardize divide features by their standard deviation before the PCA\n"
@@ -225,6 +236,13 @@ static int run_cli(int argc, char **argv, int finalize, const orc_mpi *mpi)
         } else if (!finalize && strcmp(a, "--shard-count") == 0) {
             if (parse_size(a, argv[++i], 1, 99999, &shard_count_env) != 0)
                 return ORC_EXIT_USAGE;
+        } else if (!finalize && strcmp(a, "--augment") == 0) {
+            unsigned variants[8], count = 0;
+            if (orc_augment_parse(argv[++i], variants, &count, &err) != ORC_OK) {
+                fprintf(stderr, "orchard extract: %s\n", err.msg);
+                return ORC_EXIT_USAGE;
+            }
+            o.augment = argv[i];
         } else if (strcmp(a, "--format") == 0) {
             format = argv[++i];
         } else if (strcmp(a, "--weights") == 0) {

@@ -2,6 +2,7 @@
  * PCA statistics per shard, then PCA fit and pass 2, run.json and _SUCCESS; local or S3. */
 #include "pipeline.h"
 
+#include "augment.h"
 #include "dataset.h"
 #include "feature_writer.h"
 #include "image.h"
@@ -242,6 +243,7 @@ typedef struct item {
     char *key;       /* relative path (folder) or full key (S3) */
     uint64_t size;
     char stamp[48];  /* modification time (ns) or ETag: part of the run id */
+    unsigned variant;/* augment.h dihedral variant (0: the image as it is) */
 } item;
 
 typedef struct listing {
@@ -263,6 +265,7 @@ static int listing_add(listing *l, const char *key, uint64_t size, const char *s
     if ((it->key = strdup(key)) == NULL)
         return -1;
     it->size = size;
+    it->variant = 0;
     snprintf(it->stamp, sizeof it->stamp, "%s", stamp);
     l->n++;
     return 0;
@@ -426,6 +429,7 @@ typedef struct job {
     unsigned char *shard_resumed; /* [nshards] */
     char run_id[17];
     char listing_sha[65];
+    char augment[128];            /* variants besides the identity, "rot90,rot270"; "": none */
     char **shard_sha;             /* [nshards] */
     char weights_sha[65];
     batch_desc *batches;
@@ -498,8 +502,10 @@ static void logf_(job *j, const char *fmt, ...)
 static void item_uri(const job *j, size_t i, char *out, size_t cap)
 {
     const char *key = j->files.v[i].key;
+    unsigned v = j->files.v[i].variant;
     if (j->in.s3) {
-        snprintf(out, cap, "s3://%s/%s", j->in.bucket, key);
+        snprintf(out, cap, "s3://%s/%s%s%s", j->in.bucket, key, v ? "#" : "",
+                 v ? orc_augment_name(v) : "");
         return;
     }
     static const char hex[] = "0123456789ABCDEF";
@@ -518,6 +524,8 @@ static void item_uri(const job *j, size_t i, char *out, size_t cap)
         }
     }
     out[o] = '\0';
+    if (v != 0)
+        snprintf(out + o, cap - o, "#%s", orc_augment_name(v));
 }
 
 /* label = the name of the folder holding the file (the prefix's last part at the top) */
@@ -728,6 +736,8 @@ static orc_status compute_ids(job *j, orc_error *err)
             hasher_add_str(&h, j->files.v[i].key);
             hasher_add_str(&h, sz);
             hasher_add_str(&h, j->files.v[i].stamp);
+            if (j->files.v[i].variant != 0) /* runs without --augment keep their ids */
+                hasher_add_str(&h, orc_augment_name(j->files.v[i].variant));
         }
         if (hasher_final(&h, hex) != 0 || (j->shard_sha[s] = strdup(hex)) == NULL)
             break;
@@ -736,6 +746,8 @@ static orc_status compute_ids(job *j, orc_error *err)
     char cfg[160];
     snprintf(cfg, sizeof cfg, "shard_size=%zu isa=%s", j->shard_size, orc_isa_name(j->o->isa));
     hasher_add_str(&all, cfg);
+    if (j->augment[0] != '\0')
+        hasher_add_str(&all, j->augment);
     hasher_add_str(&all, j->weights_sha);
     hasher_add_str(&all, j->o->input);
     if (hasher_final(&all, j->listing_sha) != 0)
@@ -754,6 +766,8 @@ static orc_status manifest_text(job *j, text *t)
                    "shards %zu\nweights_sha256 %s\nisa %s\n",
                 j->run_id, j->o->input, j->files.n, j->shard_size, j->nshards, j->weights_sha,
                 orc_isa_name(j->o->isa));
+    if (j->augment[0] != '\0')
+        text_printf(t, "augment %s\n", j->augment);
     for (size_t s = 0; s < j->nshards; s++)
         text_printf(t, "shard %zu %s\n", s, j->shard_sha[s]);
     return t->failed ? ORC_ERR_NO_MEMORY : ORC_OK;
@@ -803,6 +817,13 @@ static void describe_change(job *j, const char *prev, char *out, size_t cap)
     if (shard_size != j->shard_size)
         o = clamp_add(o, cap, snprintf(out + o, cap - o, "shard size %zu then, %zu now; ", shard_size,
                               j->shard_size));
+    char prev_augment[128] = "";
+    if ((p = strstr(prev, "\naugment ")) != NULL)
+        sscanf(p + 9, "%127s", prev_augment);
+    if (strcmp(prev_augment, j->augment) != 0)
+        o = clamp_add(o, cap, snprintf(out + o, cap - o, "--augment %s then, %s now; ",
+                              prev_augment[0] ? prev_augment : "none",
+                              j->augment[0] ? j->augment : "none"));
     if (strstr(prev, j->weights_sha) == NULL && o < cap)
         o = clamp_add(o, cap, snprintf(out + o, cap - o, "other weights or ISA; "));
     size_t changed = 0, first_changed = SIZE_MAX;
@@ -830,7 +851,7 @@ static void describe_change(job *j, const char *prev, char *out, size_t cap)
 
 /* ---- fetch threads ------------------------------------------------------------------------ */
 
-static void fetch_one(job *j, size_t i, uint8_t *pixels, orc_status *st, orc_error *e)
+static void fetch_image(job *j, size_t i, uint8_t *pixels, orc_status *st, orc_error *e)
 {
     const item *it = &j->files.v[i];
     if (!j->in.s3) {
@@ -855,6 +876,27 @@ static void fetch_one(job *j, size_t i, uint8_t *pixels, orc_status *st, orc_err
     }
     *st = orc_image_decode(data, len, uri, j->side, pixels, NULL, e);
     free(data);
+}
+
+/* item i into pixels: the image, then its augmentation variant (--augment) */
+static void fetch_one(job *j, size_t i, uint8_t *pixels, orc_status *st, orc_error *e)
+{
+    unsigned v = j->files.v[i].variant;
+    if (v == 0) {
+        fetch_image(j, i, pixels, st, e);
+        return;
+    }
+    size_t bytes = j->side * j->side * 3;
+    uint8_t *tmp = malloc(bytes);
+    if (tmp == NULL) {
+        *st = orc_error_set(e, ORC_ERR_NO_MEMORY, "no memory for the %s copy of %s",
+                            orc_augment_name(v), j->files.v[i].key);
+        return;
+    }
+    fetch_image(j, i, tmp, st, e);
+    if (*st == ORC_OK)
+        *st = orc_augment_dihedral(tmp, j->side, 3, v, pixels, e);
+    free(tmp);
 }
 
 static void *fetch_thread(void *arg)
@@ -1525,6 +1567,7 @@ static orc_status write_run_json(job *j, const orc_pca_model *m, const char *pca
     text_printf(&t, ",\n  \"threads\": %zu,\n  \"ranks\": %u,\n  \"batch\": %zu,\n"
                     "  \"shard_size\": %zu,\n",
                 j->o->threads, j->g != NULL ? j->g->size : 1u, j->batch, j->shard_size);
+    text_printf(&t, "  \"augment\": \"%s\",\n", j->augment[0] ? j->augment : "none");
     text_printf(&t, "  \"region\": ");
     if (j->s3 != NULL)
         text_json_str(&t, orc_s3_region(j->s3));
@@ -1587,6 +1630,8 @@ static orc_status read_manifest_settings(job *j, orc_error *err)
         shard = strtoull(p + 12, NULL, 10);
     if ((p = strstr(man, "\nisa ")) != NULL)
         sscanf(p + 5, "%63s", isa);
+    if ((p = strstr(man, "\naugment ")) != NULL)
+        sscanf(p + 9, "%127s", j->augment);
     free(man);
     if (input[0] == '\0' || shard == 0 || isa[0] == '\0')
         return orc_error_set(err, ORC_ERR_FORMAT, "%s/_manifest is incomplete", j->o->output);
@@ -1653,6 +1698,49 @@ static orc_status setup_locations(job *j, orc_error *err)
     return ORC_OK;
 }
 
+/* --augment: the canonical variant list into j->augment (finalize: from the manifest), then
+ * each file of the listing becomes one item per variant, in variant order right after it */
+static orc_status expand_variants(job *j, orc_error *err)
+{
+    const char *spec = j->o->finalize ? j->augment : j->o->augment;
+    unsigned variants[ORC_AUGMENT_VARIANTS], count = 0;
+    orc_status st = orc_augment_parse(spec != NULL && spec[0] ? spec : "none", variants, &count,
+                                      err);
+    if (st != ORC_OK)
+        return st;
+    size_t o = 0;
+    j->augment[0] = '\0';
+    for (unsigned k = 1; k < count; k++)
+        o += (size_t)snprintf(j->augment + o, sizeof j->augment - o, "%s%s", k > 1 ? "," : "",
+                              orc_augment_name(variants[k]));
+    if (count == 1)
+        return ORC_OK;
+    if (j->files.n > SIZE_MAX / sizeof(item) / count)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "too many files to augment");
+    item *v = malloc(j->files.n * count * sizeof *v);
+    if (v == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory for the augmented listing");
+    size_t n = 0;
+    for (size_t i = 0; i < j->files.n; i++)
+        for (unsigned k = 0; k < count; k++) {
+            v[n] = j->files.v[i];
+            v[n].variant = variants[k];
+            if (k > 0 && (v[n].key = strdup(j->files.v[i].key)) == NULL) {
+                for (size_t m = 0; m < n; m++)
+                    if (v[m].variant != 0)
+                        free(v[m].key);
+                free(v);
+                return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory for the augmented "
+                                     "listing");
+            }
+            n++;
+        }
+    free(j->files.v);
+    j->files.v = v;
+    j->files.n = j->files.cap = n;
+    return ORC_OK;
+}
+
 static orc_status do_list(job *j, orc_error *err)
 {
     double t = now_s();
@@ -1676,8 +1764,9 @@ static orc_status do_list(job *j, orc_error *err)
             j->files.n--;
             free(j->files.v[j->files.n].key);
         }
+    st = expand_variants(j, err);
     j->t.list = now_s() - t;
-    return ORC_OK;
+    return st;
 }
 
 /* Remove the previous run's top-level results before anything else changes. */
@@ -1762,9 +1851,10 @@ static orc_status share_listing(job *j, orc_error *err)
     if (j->g->rank == 0) {
         if ((st = do_list(j, err)) != ORC_OK)
             return st;
-        for (size_t i = 0; i < j->files.n; i++)
-            text_printf(&t, "%s%c%s%c%llu%c", j->files.v[i].key, 0, j->files.v[i].stamp, 0,
-                        (unsigned long long)j->files.v[i].size, 0);
+        for (size_t i = 0; i < j->files.n; i++) /* the files; each rank adds the views */
+            if (j->files.v[i].variant == 0)
+                text_printf(&t, "%s%c%s%c%llu%c", j->files.v[i].key, 0, j->files.v[i].stamp, 0,
+                            (unsigned long long)j->files.v[i].size, 0);
         if (t.failed) {
             free(t.s);
             return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory for the listing");
@@ -1797,6 +1887,8 @@ static orc_status share_listing(job *j, orc_error *err)
     free(data);
     if (st == ORC_OK && j->files.n == 0)
         st = orc_error_set(err, ORC_ERR_INTERNAL, "empty listing from rank 0");
+    if (st == ORC_OK)
+        st = expand_variants(j, err); /* --augment: the same list on every rank */
     return st;
 }
 

@@ -106,6 +106,11 @@ typedef struct orc_pipeline_options {
     const orc_pipeline_group *group;
     FILE *log;               /* messages (NULL: stderr) */
     int verbose;             /* log threads, batch and the chosen kernels (even when quiet) */
+    /* extra training rows: an orc_augment_parse list ("rot90,rot270", "dihedral"; NULL or
+     * "none": none). Each file gives one row per variant, in variant order after its own row,
+     * path "URI#variant" (augment.h names), same label; they count as files for the shards.
+     * finalize takes it from the manifest. */
+    const char *augment;
 } orc_pipeline_options;
 
 void orc_pipeline_options_default(orc_pipeline_options *opt);
