@@ -7,7 +7,8 @@
  *
  * Variant v in [0, 8): bit 2 = mirror left-right first, bits 0-1 = then rotate by 90 * (v & 3)
  * degrees counter-clockwise. 0 is the identity. Exact pixel permutations, no interpolation.
- * Pure functions, thread-safe.
+ * Pure functions, thread-safe. The rows of one image under several variants are named
+ * "path#variant"; orc_augment_group_views finds them again (test-time augmentation).
  */
 #ifndef ORC_AUGMENT_H
 #define ORC_AUGMENT_H
@@ -27,5 +28,22 @@ const char *orc_augment_name(unsigned v);
  * comma list of names; writes the variants (identity first, no repeats) and their count. */
 orc_status orc_augment_parse(const char *spec, unsigned variants[ORC_AUGMENT_VARIANTS],
                              unsigned *count, orc_error *err);
+
+/* ---- views of one image: rows named "path#variant" (orchard extract --augment) ---- */
+
+/* Length of the source part of a row name: up to the first '#' (the whole name without one).
+ * Local paths written by orchard are file:// URIs with '#' percent-encoded. */
+size_t orc_augment_source_len(const char *name);
+
+/* group[i] = the view group of row i: rows whose names share the source part are views of one
+ * image; groups numbered in order of first appearance; *groups = their count (0 for n = 0). */
+orc_status orc_augment_group_views(const char *const *names, size_t n, size_t *group,
+                                   size_t *groups, orc_error *err);
+
+/* Test-time augmentation: out [groups][k] = the mean of proba [n][k] over the rows of each
+ * group (summed in row order, in double: deterministic). */
+orc_status orc_augment_average_views(const float *proba, size_t n, size_t k,
+                                     const size_t *group, size_t groups, float *out,
+                                     orc_error *err);
 
 #endif

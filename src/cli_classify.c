@@ -1,5 +1,6 @@
 /* cli_classify.c -- `orchard train`, `orchard evaluate`, `orchard predict`: the classifier of
  * src/classify.h on feature datasets (src/featureset.h) and on images (src/model.h). */
+#include "augment.h"
 #include "classify.h"
 #include "cli.h"
 #include "featureset.h"
@@ -189,14 +190,29 @@ typedef struct scored {
     double seconds;
 } scored;
 
+/* top-1 and log-loss of c on x [n][d]; with group (views of one image, n rows in groups
+ * groups, y per group) the views' probabilities are averaged first, as orchard evaluate does */
 static orc_status score(const orc_classifier *c, const float *x, const uint32_t *y, size_t n,
-                        unsigned threads, scored *s, orc_error *err)
+                        const size_t *group, size_t groups, unsigned threads, scored *s,
+                        orc_error *err)
 {
     size_t k = orc_classifier_get_info(c)->class_count;
     float *p = malloc(n * k * sizeof *p);
-    if (p == NULL)
+    float *pg = group != NULL ? malloc(groups * k * sizeof *pg) : NULL;
+    if (p == NULL || (group != NULL && pg == NULL)) {
+        free(p);
+        free(pg);
         return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
+    }
     orc_status st = orc_classifier_predict(c, x, n, threads, p, err);
+    if (st == ORC_OK && group != NULL &&
+        (st = orc_augment_average_views(p, n, k, group, groups, pg, err)) == ORC_OK) {
+        free(p);
+        p = pg;
+        pg = NULL;
+        n = groups;
+    }
+    free(pg);
     if (st == ORC_OK) {
         size_t ok = 0;
         double ll = 0.0;
@@ -242,6 +258,9 @@ static void train_usage(FILE *f)
         "  --select                compare the built-in configurations on a validation split\n"
         "                          carved from DATASET (per class, every 5th run of 6 rows),\n"
         "                          keep the best (accuracy, then log-loss), refit it on all rows;\n"
+        "                          views of validation images ('path#variant' rows of orchard\n"
+        "                          extract --augment) stay out of training and are averaged\n"
+        "                          with their image, as orchard evaluate does;\n"
         "                          the options above then only set --threads/--max-iter\n"
         "  --selection-json FILE   write the validation table of --select as JSON\n"
         "  -h, --help              this help\n");
@@ -357,7 +376,9 @@ int orc_cli_train(int argc, char **argv)
     orc_classifier *model = NULL;
     unsigned char *val = NULL;
     float *xa = NULL, *xb = NULL;
-    uint32_t *ya = NULL, *yb = NULL;
+    uint32_t *ya = NULL, *yb = NULL, *yg = NULL;
+    const char **pb = NULL;
+    size_t *gb = NULL, ngroups = 0;
     FILE *js = NULL;
     if (fs->class_count < 2) {
         fprintf(stderr, "orchard train: %s has %zu class; need at least 2\n", dataset, fs->class_count);
@@ -370,15 +391,22 @@ int orc_cli_train(int argc, char **argv)
         xb = malloc(n * d * sizeof *xb);
         ya = malloc(n * sizeof *ya);
         yb = malloc(n * sizeof *yb);
-        if (val == NULL || xa == NULL || xb == NULL || ya == NULL || yb == NULL) {
+        yg = malloc(n * sizeof *yg);
+        pb = malloc(n * sizeof *pb);
+        gb = malloc(n * sizeof *gb);
+        if (val == NULL || xa == NULL || xb == NULL || ya == NULL || yb == NULL || yg == NULL ||
+            pb == NULL || gb == NULL) {
             fprintf(stderr, "orchard train: no memory for the validation split\n");
             goto done;
         }
+        size_t nviews = 0; /* validation rows that are views ("#variant") of an image */
         for (size_t i = 0; i < n; i++) {
-            if (val[i] == 1) {
+            if (val[i] != 0) { /* validation images and their views */
                 memcpy(xb + nb * d, fs->x + i * d, d * sizeof *xb);
+                pb[nb] = fs->paths[i];
+                nviews += val[i] == 2;
                 yb[nb++] = fs->label_index[i];
-            } else if (val[i] == 0) {
+            } else {
                 memcpy(xa + na * d, fs->x + i * d, d * sizeof *xa);
                 ya[na++] = fs->label_index[i];
             }
@@ -392,11 +420,25 @@ int orc_cli_train(int argc, char **argv)
             fprintf(stderr, "orchard train: cannot write %s: %s\n", selection_json, strerror(errno));
             goto done;
         }
-        fprintf(stderr, "orchard train: validation split %zu train / %zu validation rows\n", na, nb);
+        if (nviews > 0) { /* score images, their views averaged, as orchard evaluate does */
+            if (orc_augment_group_views(pb, nb, gb, &ngroups, &err) != ORC_OK) {
+                fprintf(stderr, "orchard train: %s\n", err.msg);
+                goto done;
+            }
+            for (size_t i = 0; i < nb; i++)
+                yg[gb[i]] = yb[i];
+            fprintf(stderr, "orchard train: validation split %zu train rows / %zu validation "
+                            "images (%zu rows with their views, probabilities averaged)\n",
+                    na, ngroups, nb);
+        } else {
+            fprintf(stderr, "orchard train: validation split %zu train / %zu validation rows\n",
+                    na, nb);
+        }
         printf("%-32s %10s %10s %8s %6s\n", "configuration", "val_top1", "val_logloss",
                "train_s", "iters");
         if (js != NULL)
-            fprintf(js, "{\"train_rows\": %zu, \"validation_rows\": %zu, \"candidates\": [", na, nb);
+            fprintf(js, "{\"train_rows\": %zu, \"validation_rows\": %zu, \"validation_images\": "
+                        "%zu, \"candidates\": [", na, nb, nviews > 0 ? ngroups : nb);
         size_t best = 0;
         scored best_s = {-1.0, INFINITY, 0.0};
         for (size_t q = 0; q < sizeof select_grid / sizeof select_grid[0]; q++) {
@@ -413,7 +455,8 @@ int orc_cli_train(int argc, char **argv)
                 goto done;
             }
             scored s;
-            if (score(cand, xb, yb, nb, opt.threads, &s, &err) != ORC_OK) {
+            if (score(cand, xb, nviews > 0 ? yg : yb, nb, nviews > 0 ? gb : NULL, ngroups,
+                      opt.threads, &s, &err) != ORC_OK) {
                 orc_classifier_close(cand);
                 fprintf(stderr, "orchard train: %s\n", err.msg);
                 goto done;
@@ -475,7 +518,8 @@ int orc_cli_train(int argc, char **argv)
         goto done;
     }
     scored tr;
-    if (score(model, fs->x, fs->label_index, fs->rows, opt.threads, &tr, &err) != ORC_OK ||
+    if (score(model, fs->x, fs->label_index, fs->rows, NULL, 0, opt.threads, &tr, &err) !=
+            ORC_OK ||
         orc_classifier_save(model, output, &err) != ORC_OK) {
         fprintf(stderr, "orchard train: %s\n", err.msg);
         goto done;
@@ -497,6 +541,9 @@ done:
     free(xb);
     free(ya);
     free(yb);
+    free(yg);
+    free(pb);
+    free(gb);
     orc_classifier_close(model);
     orc_featureset_close(fs);
     return rc;
@@ -509,8 +556,12 @@ static void evaluate_usage(FILE *f)
     fprintf(f,
         "usage: orchard evaluate MODEL DATASET [-o evaluation.json] [options]\n\n"
         "Score MODEL (.orcls) on a labelled DATASET (as for orchard train): top-1 and top-5\n"
-        "accuracy, per-class precision and recall, the confusion matrix.\n\n"
+        "accuracy, per-class precision and recall, the confusion matrix.\n"
+        "Test-time augmentation: rows named 'path#variant' (orchard extract --augment) are\n"
+        "views of one image: their class probabilities are averaged and each image is scored\n"
+        "once (evaluation.json: test_time_augmentation; rows = images scored).\n\n"
         "  -o, --output FILE   write the evaluation as JSON (default: only the summary)\n"
+        "  --per-row           score every row on its own (no averaging of views)\n"
         "  --pca FILE          the .orpca model that produced DATASET (for a pca model: must be\n"
         "                      the one the model was trained with)\n"
         "  --threads N         threads (default 2)\n"
@@ -562,9 +613,10 @@ int orc_cli_evaluate(int argc, char **argv)
     static const struct option longs[] = {
         {"output", required_argument, NULL, 'o'}, {"pca", required_argument, NULL, 1},
         {"threads", required_argument, NULL, 2},  {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"per-row", no_argument, NULL, 3},        {NULL, 0, NULL, 0}};
     const char *output = NULL, *pca = NULL;
     unsigned threads = 2;
+    int per_row = 0;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "o:h", longs, NULL)) != -1) {
@@ -575,6 +627,7 @@ int orc_cli_evaluate(int argc, char **argv)
             if (!parse_uint("--threads", optarg, 1, 64, &threads))
                 return ORC_EXIT_USAGE;
             break;
+        case 3: per_row = 1; break;
         case 'h': evaluate_usage(stdout); return ORC_EXIT_OK;
         default: evaluate_usage(stderr); return ORC_EXIT_USAGE;
         }
@@ -589,9 +642,9 @@ int orc_cli_evaluate(int argc, char **argv)
     orc_classifier *m = NULL;
     orc_featureset *fs = NULL;
     int rc = ORC_EXIT_FATAL;
-    float *p = NULL;
+    float *p = NULL, *pv = NULL;
     uint32_t *y = NULL;
-    size_t *conf = NULL;
+    size_t *conf = NULL, *group = NULL;
     if (orc_classifier_load(mpath, &m, &err) != ORC_OK) {
         fprintf(stderr, "orchard evaluate: %s\n", err.msg);
         goto done;
@@ -625,6 +678,57 @@ int orc_cli_evaluate(int argc, char **argv)
         goto done;
     }
     double t_pred = now_seconds() - t0;
+    /* test-time augmentation: average the views of each image (rows "path#variant") */
+    size_t rows = n, max_views = 1;
+    int averaged = 0;
+    for (size_t i = 0; i < n && !per_row && !averaged; i++)
+        averaged = fs->paths[i][orc_augment_source_len(fs->paths[i])] == '#';
+    if (averaged) {
+        size_t groups = 0;
+        group = malloc(n * sizeof *group);
+        if (group == NULL ||
+            orc_augment_group_views((const char *const *)fs->paths, n, group, &groups, &err) !=
+                ORC_OK) {
+            fprintf(stderr, "orchard evaluate: %s\n", group == NULL ? "no memory" : err.msg);
+            goto done;
+        }
+        size_t *views = calloc(groups, sizeof *views);
+        uint32_t *yg = malloc(groups * sizeof *yg);
+        pv = malloc(groups * k * sizeof *pv);
+        if (views == NULL || yg == NULL || pv == NULL) {
+            free(views);
+            free(yg);
+            fprintf(stderr, "orchard evaluate: no memory\n");
+            goto done;
+        }
+        int mixed = 0;
+        for (size_t i = 0; i < n && !mixed; i++) {
+            size_t g = group[i];
+            if (views[g]++ == 0) {
+                yg[g] = y[i];
+            } else if (yg[g] != y[i]) {
+                fprintf(stderr, "orchard evaluate: the views of %.*s have different labels "
+                                "(%s, %s)\n", (int)orc_augment_source_len(fs->paths[i]),
+                        fs->paths[i], orc_classifier_class_name(m, yg[g]), fs->labels[i]);
+                mixed = 1;
+            }
+            if (views[g] > max_views)
+                max_views = views[g];
+        }
+        free(views);
+        if (mixed || orc_augment_average_views(p, n, k, group, groups, pv, &err) != ORC_OK) {
+            if (!mixed)
+                fprintf(stderr, "orchard evaluate: %s\n", err.msg);
+            free(yg);
+            goto done;
+        }
+        free(y);
+        y = yg;
+        free(p);
+        p = pv;
+        pv = NULL;
+        n = groups;
+    }
     size_t top1 = 0, top5 = 0;
     double ll = 0.0;
     for (size_t i = 0; i < n; i++) {
@@ -641,9 +745,13 @@ int orc_cli_evaluate(int argc, char **argv)
         ll -= log(fmax(pi[y[i]], 1e-30));
         conf[y[i] * k + best]++;
     }
-    printf("evaluated %s on %zu rows of %s: top-1 %.2f%% (%zu), top-5 %.2f%%, log-loss %.4f, "
-           "%.0f rows/s\n", mpath, n, dataset, 100.0 * (double)top1 / (double)n, top1,
-           100.0 * (double)top5 / (double)n, ll / (double)n, (double)n / fmax(t_pred, 1e-9));
+    if (averaged)
+        printf("test-time augmentation: %zu rows are %zu images (up to %zu views each, "
+               "probabilities averaged)\n", rows, n, max_views);
+    printf("evaluated %s on %zu %s of %s: top-1 %.2f%% (%zu), top-5 %.2f%%, log-loss %.4f, "
+           "%.0f rows/s\n", mpath, n, averaged ? "images" : "rows", dataset,
+           100.0 * (double)top1 / (double)n, top1, 100.0 * (double)top5 / (double)n,
+           ll / (double)n, (double)rows / fmax(t_pred, 1e-9));
     if (output != NULL) {
         FILE *f = fopen(output, "w");
         if (f == NULL) {
@@ -658,6 +766,9 @@ int orc_cli_evaluate(int argc, char **argv)
                    "\"hidden\": %u, \"C\": %g, \"l2_normalize\": %s},\n",
                 kind_name(in->kind), in->source == ORC_FEATURE_SOURCE_PCA ? "pca" : "features",
                 in->input_dim, in->hidden, in->C, in->l2_normalize ? "true" : "false");
+        fprintf(f, "\"test_time_augmentation\": {\"averaged\": %s, \"dataset_rows\": %zu, "
+                   "\"images\": %zu, \"max_views\": %zu},\n",
+                averaged ? "true" : "false", rows, n, max_views);
         fprintf(f, "\"rows\": %zu,\n\"top1\": %.6f,\n\"top5\": %.6f,\n\"log_loss\": %.6f,\n"
                    "\"top1_correct\": %zu,\n\"top5_correct\": %zu,\n\"classes\": [",
                 n, (double)top1 / (double)n, (double)top5 / (double)n, ll / (double)n, top1, top5);
@@ -702,8 +813,10 @@ int orc_cli_evaluate(int argc, char **argv)
     rc = ORC_EXIT_OK;
 done:
     free(p);
+    free(pv);
     free(y);
     free(conf);
+    free(group);
     orc_featureset_close(fs);
     orc_classifier_close(m);
     return rc;
@@ -725,6 +838,11 @@ static void predict_usage(FILE *f)
         "  --pca FILE          the .orpca model (required for a model trained on PCA)\n"
         "  --threads N         threads for the network (default 2)\n"
         "  --top N             how many classes to list (default 5)\n"
+        "  --tta LIST          test-time augmentation: also run these symmetries of each image\n"
+        "                      through the network (as orchard extract --augment: flip, rot,\n"
+        "                      dihedral, or rot90,rot270,mirror,...) and average the class\n"
+        "                      probabilities of all views (default none; latency grows with\n"
+        "                      the number of views)\n"
         "  -h, --help          this help\n");
 }
 
@@ -826,7 +944,8 @@ int orc_cli_predict(int argc, char **argv)
         {"json", no_argument, NULL, 1},         {"weights", required_argument, NULL, 2},
         {"pca", required_argument, NULL, 3},    {"threads", required_argument, NULL, 4},
         {"top", required_argument, NULL, 5},    {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+        {"tta", required_argument, NULL, 6},    {NULL, 0, NULL, 0}};
+    unsigned variants[ORC_AUGMENT_VARIANTS] = {0}, nviews = 1;
     int json = 0;
     const char *weights = NULL, *pca = NULL;
     unsigned threads = 2, top = 5;
@@ -845,6 +964,14 @@ int orc_cli_predict(int argc, char **argv)
             if (!parse_uint("--top", optarg, 1, 1000, &top))
                 return ORC_EXIT_USAGE;
             break;
+        case 6: {
+            orc_error perr;
+            if (orc_augment_parse(optarg, variants, &nviews, &perr) != ORC_OK) {
+                fprintf(stderr, "orchard predict: %s\n", perr.msg);
+                return ORC_EXIT_USAGE;
+            }
+            break;
+        }
         case 'h': predict_usage(stdout); return ORC_EXIT_OK;
         default: predict_usage(stderr); return ORC_EXIT_USAGE;
         }
@@ -864,7 +991,7 @@ int orc_cli_predict(int argc, char **argv)
     float *proj = NULL;
     pathlist inputs = {0};
     uint8_t *img = NULL;
-    float *feat = NULL, *prob = NULL;
+    float *feat = NULL, *prob = NULL, *vprob = NULL;
     size_t *order = NULL;
     int rc = ORC_EXIT_FATAL, failures = 0;
     if (orc_classifier_load(argv[optind], &cls, &err) != ORC_OK) {
@@ -903,7 +1030,7 @@ int orc_cli_predict(int argc, char **argv)
     orc_model_options mo;
     orc_model_options_default(&mo);
     mo.threads = threads;
-    mo.batch_capacity = 1;
+    mo.batch_capacity = nviews;
     mo.parallelism = ORC_MODEL_SPLIT;
     double t_open = now_seconds();
     if (orc_model_open(weights, &mo, &net, &err) != ORC_OK) {
@@ -921,12 +1048,15 @@ int orc_cli_predict(int argc, char **argv)
     }
     if (top > k)
         top = (unsigned)k;
-    img = malloc(side * side * orc_model_input_channels(net));
-    feat = malloc(dim * sizeof *feat);
+    size_t img_bytes = side * side * orc_model_input_channels(net);
+    img = malloc(img_bytes * (nviews + 1)); /* [views][side][side][3], then the decoded image */
+    feat = malloc(nviews * dim * sizeof *feat);
     prob = malloc(k * sizeof *prob);
+    vprob = malloc(nviews * k * sizeof *vprob);
     order = malloc(k * sizeof *order);
-    proj = malloc(in->input_dim * sizeof *proj);
-    if (img == NULL || feat == NULL || prob == NULL || order == NULL || proj == NULL) {
+    proj = malloc(nviews * in->input_dim * sizeof *proj);
+    if (img == NULL || feat == NULL || prob == NULL || vprob == NULL || order == NULL ||
+        proj == NULL) {
         fprintf(stderr, "orchard predict: no memory\n");
         goto done;
     }
@@ -937,7 +1067,8 @@ int orc_cli_predict(int argc, char **argv)
     for (size_t i = 0; i < inputs.n; i++) {
         const char *path = inputs.v[i];
         double t0 = now_seconds();
-        if (orc_image_load(path, side, img, NULL, &err) != ORC_OK) {
+        uint8_t *decoded = img + nviews * img_bytes;
+        if (orc_image_load(path, side, decoded, NULL, &err) != ORC_OK) {
             failures++;
             if (json) {
                 printf("{\"path\": ");
@@ -951,9 +1082,18 @@ int orc_cli_predict(int argc, char **argv)
             continue;
         }
         double t1 = now_seconds();
-        if (orc_model_run(net, img, 1, feat, &err) != ORC_OK ||
-            (pm != NULL && orc_pca_apply(pm, feat, 1, dim, proj, &err) != ORC_OK) ||
-            orc_classifier_predict(cls, pm != NULL ? proj : feat, 1, 1, prob, &err) != ORC_OK) {
+        static const size_t one_group[ORC_AUGMENT_VARIANTS] = {0};
+        for (unsigned v = 0; v < nviews; v++)
+            if (orc_augment_dihedral(decoded, side, orc_model_input_channels(net), variants[v],
+                                     img + v * img_bytes, &err) != ORC_OK) {
+                fprintf(stderr, "orchard predict: %s: %s\n", path, err.msg);
+                goto done;
+            }
+        if (orc_model_run(net, img, nviews, feat, &err) != ORC_OK ||
+            (pm != NULL && orc_pca_apply(pm, feat, nviews, dim, proj, &err) != ORC_OK) ||
+            orc_classifier_predict(cls, pm != NULL ? proj : feat, nviews, 1, vprob, &err) !=
+                ORC_OK ||
+            orc_augment_average_views(vprob, nviews, k, one_group, 1, prob, &err) != ORC_OK) {
             fprintf(stderr, "orchard predict: %s: %s\n", path, err.msg);
             goto done;
         }
@@ -982,8 +1122,9 @@ int orc_cli_predict(int argc, char **argv)
                 json_string(stdout, orc_classifier_class_name(cls, order[a]));
                 printf(", \"probability\": %.6f}", prob[order[a]]);
             }
-            printf("], \"latency_ms\": %.3f, \"decode_ms\": %.3f, \"network_and_classifier_ms\": "
-                   "%.3f}\n", ms, 1e3 * (t1 - t0), 1e3 * (t2 - t1));
+            printf("], \"views\": %u, \"latency_ms\": %.3f, \"decode_ms\": %.3f, "
+                   "\"network_and_classifier_ms\": %.3f}\n", nviews, ms, 1e3 * (t1 - t0),
+                   1e3 * (t2 - t1));
         } else {
             printf("%s\t%s\t%.4f\t%.1f ms\ttop:", path, orc_classifier_class_name(cls, order[0]),
                    prob[order[0]], ms);
@@ -1004,6 +1145,7 @@ done:
     free(img);
     free(feat);
     free(prob);
+    free(vprob);
     free(order);
     free(proj);
     orc_pca_model_close(pm);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # it-classify-cli.sh -- orchard train / evaluate / predict on a small synthetic features CSV:
-# selection table, evaluation.json contents, refusal of corrupt models, of a dataset with
-# another class list, of another PCA model, and of bad command lines.
+# selection table, evaluation.json contents, averaging of "#variant" views, refusal of corrupt
+# models, of a dataset with another class list, of another PCA model, and of bad command lines.
 set -u
 BUILD=${ORCHARD_BUILD:-build}
 ORCHARD="$BUILD/orchard"
@@ -39,13 +39,14 @@ gen 2 "$T/test.csv"
 grep -q "^selected: " "$T/train.out" || fail "no selected line"
 grep -q '"val_top1": 1.000000' "$T/sel.json" || fail "validation accuracy not perfect on separable data"
 [ -s "$T/m.orcls" ] || fail "no model written"
-grep -q '"train_rows": 144, "validation_rows": 36' "$T/sel.json" || fail "split sizes: $(head -c 80 "$T/sel.json")"
-# augmented copies ("#variant" after the path) of validation images are kept out of both sides
+grep -q '"train_rows": 144, "validation_rows": 36, "validation_images": 36' "$T/sel.json" || fail "split sizes: $(head -c 80 "$T/sel.json")"
+# augmented copies ("#variant" after the path) of validation images are kept out of training
+# and averaged with their image
 awk -F, 'NR > 1 { sub(/\.jpg/, ".jpg#mirror", $1) } NR > 1' OFS=, "$T/train.csv" > "$T/aug-rows"
 cat "$T/train.csv" "$T/aug-rows" > "$T/train-aug.csv"
 "$ORCHARD" train "$T/train-aug.csv" -o "$T/aug.orcls" --select --selection-json "$T/sel-aug.json" \
     > /dev/null 2>&1 || fail "train --select on augmented rows"
-grep -q '"train_rows": 288, "validation_rows": 36' "$T/sel-aug.json" \
+grep -q '"train_rows": 288, "validation_rows": 72, "validation_images": 36' "$T/sel-aug.json" \
     || fail "augmented split sizes: $(head -c 80 "$T/sel-aug.json")"
 
 "$ORCHARD" evaluate "$T/m.orcls" "$T/test.csv" -o "$T/eval.json" > "$T/eval.out" \
@@ -60,6 +61,22 @@ assert [p["support"] for p in e["per_class"]] == [60, 60, 60]
 assert all(p["precision"] == 1.0 and p["recall"] == 1.0 for p in e["per_class"])
 assert e["confusion"] == [[60, 0, 0], [0, 60, 0], [0, 0, 60]]
 EOF
+
+# test-time augmentation: "#variant" rows are views of one image, averaged and scored once;
+# --per-row scores every row; views with different labels are refused
+awk -F, 'NR > 1 { sub(/\.jpg/, ".jpg#rot90", $1) } NR > 1' OFS=, "$T/test.csv" > "$T/tta-rows"
+cat "$T/test.csv" "$T/tta-rows" > "$T/test-tta.csv"
+"$ORCHARD" evaluate "$T/m.orcls" "$T/test-tta.csv" -o "$T/eval-tta.json" > "$T/eval-tta.out" \
+    || fail "evaluate with views"
+grep -q "360 rows are 180 images (up to 2 views each" "$T/eval-tta.out" || fail "tta: $(cat "$T/eval-tta.out")"
+grep -q '"test_time_augmentation": {"averaged": true, "dataset_rows": 360, "images": 180, "max_views": 2}' \
+    "$T/eval-tta.json" || fail "evaluation.json does not say what was averaged"
+grep -q '"rows": 180,' "$T/eval-tta.json" || fail "rows after averaging"
+"$ORCHARD" evaluate "$T/m.orcls" "$T/test-tta.csv" --per-row | grep -q "on 360 rows" \
+    || fail "--per-row"
+sed '$ s/,"Cherry",/,"Apple Braeburn",/' "$T/test-tta.csv" > "$T/test-mixed.csv"
+"$ORCHARD" evaluate "$T/m.orcls" "$T/test-mixed.csv" 2> "$T/err" && fail "mixed-label views accepted"
+grep -q "have different labels (Cherry, Apple Braeburn)" "$T/err" || fail "mixed views: $(cat "$T/err")"
 
 # a linear model with explicit options, then the MLP
 "$ORCHARD" train "$T/train.csv" -o "$T/lin.orcls" -C 0.5 --l2-normalize --threads 1 > /dev/null \

@@ -1,5 +1,6 @@
 /* test_augment.c -- the dihedral augmentation: exact pixel maps on a 3x3 image, group laws on
- * a random image (rot90^4 = identity, mirror^2 = identity, 8 distinct variants), parsing. */
+ * a random image (rot90^4 = identity, mirror^2 = identity, 8 distinct variants), parsing;
+ * grouping "path#variant" rows into views of one image and averaging their probabilities. */
 #include "augment.h"
 #include "check_main.h"
 
@@ -100,6 +101,45 @@ START_TEST(test_parse)
 }
 END_TEST
 
+START_TEST(test_group_views)
+{
+    const char *names[] = {"s3://b/a.jpg", "s3://b/b.jpg#rot90", "s3://b/a.jpg#mirror",
+                           "s3://b/b.jpg", "c", "s3://b/ab.jpg", "s3://b/a.jpg#rot90",
+                           "s3://b/a.jpg.png", "c#"};
+    const size_t want[] = {0, 1, 0, 1, 2, 3, 0, 4, 2};
+    size_t n = sizeof names / sizeof *names, group[9], groups = 99;
+    orc_error err;
+    ck_assert_uint_eq(orc_augment_source_len("x/y.jpg#rot90"), 7);
+    ck_assert_uint_eq(orc_augment_source_len("x/y.jpg"), 7);
+    ck_assert_int_eq(orc_augment_group_views(names, n, group, &groups, &err), ORC_OK);
+    ck_assert_uint_eq(groups, 5);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_uint_eq(group[i], want[i]);
+    ck_assert_int_eq(orc_augment_group_views(names, 0, group, &groups, &err), ORC_OK);
+    ck_assert_uint_eq(groups, 0);
+    ck_assert_int_eq(orc_augment_group_views(NULL, 2, group, &groups, &err),
+                     ORC_ERR_INVALID_ARGUMENT);
+
+    /* 3 rows of image 0, 1 row of image 1; k = 2 */
+    const float p[] = {0.9f, 0.1f, 0.2f, 0.8f, 0.4f, 0.6f, 0.7f, 0.3f};
+    const size_t g2[] = {0, 0, 1, 0};
+    float out[4];
+    ck_assert_int_eq(orc_augment_average_views(p, 4, 2, g2, 2, out, &err), ORC_OK);
+    ck_assert_float_eq_tol(out[0], (0.9f + 0.2f + 0.7f) / 3, 1e-6);
+    ck_assert_float_eq_tol(out[1], (0.1f + 0.8f + 0.3f) / 3, 1e-6);
+    ck_assert_float_eq_tol(out[2], 0.4f, 1e-7);
+    ck_assert_float_eq_tol(out[3], 0.6f, 1e-7);
+    const size_t bad[] = {0, 0, 2, 0};
+    ck_assert_int_eq(orc_augment_average_views(p, 4, 2, bad, 2, out, &err),
+                     ORC_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "row 2 in group 2 of 2"));
+    const size_t empty[] = {0, 0, 0, 0};
+    ck_assert_int_eq(orc_augment_average_views(p, 4, 2, empty, 2, out, &err),
+                     ORC_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "group 1 has no rows"));
+}
+END_TEST
+
 static Suite *make_suite(void)
 {
     Suite *s = suite_create("augment");
@@ -107,6 +147,7 @@ static Suite *make_suite(void)
     tcase_add_test(tc, test_small_image_maps);
     tcase_add_test(tc, test_group_laws);
     tcase_add_test(tc, test_parse);
+    tcase_add_test(tc, test_group_views);
     suite_add_tcase(s, tc);
     return s;
 }
