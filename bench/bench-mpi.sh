@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench-mpi.sh -- scaling on this machine: `orchard extract` over the first BENCH_IMAGES
-# (default 1000) files of ../shared Fruits-360 Test, folder -> folder, --no-pca (the PCA fit is a
-# fixed cost on rank 0, reported by bench-e2e), each configuration from scratch, 3 times:
+# (default 1000) files of ../shared Fruits-360 Test, folder -> folder, shards of 50 files,
+# --no-pca (the PCA fit is a fixed cost on rank 0, reported by bench-e2e), each configuration
+# from scratch, 3 times:
 #   1 rank x 1 thread | 1 rank x 2 threads | mpirun -np 2 x 1 thread
 # Prints a table: median wall (whole command: start-up, model load, MPI init included),
 # images/s, speed-up over 1 x 1 and parallel efficiency (speed-up / cores). MPI overhead per
@@ -19,11 +20,13 @@ REPS=${BENCH_REPS:-3}
 [ -d "$IN" ] || { echo "bench-mpi: no $IN" >&2; exit 1; }
 ldd "$ORCHARD" | grep -q libmpi || { echo "bench-mpi: $ORCHARD was built without MPI (make MPI=1)" >&2; exit 1; }
 ROOT=(); [ "$(id -u)" = 0 ] && ROOT=(--allow-run-as-root)
-read -r -a EXTRA <<<"${MPIRUN_ARGS:---bind-to none}"
+# a rank waiting in a collective yields its core instead of spinning (2 cores, shared)
+read -r -a EXTRA <<<"${MPIRUN_ARGS:---bind-to none --mca mpi_yield_when_idle 1}"
 MPIRUN=(mpirun "${ROOT[@]}" "${EXTRA[@]}")
 T=$(mktemp -d /tmp/orchard-bench-mpi-XXXXXX)
 trap 'rm -rf "$T"' EXIT
-ARGS=(--limit "$N" --no-pca --quiet --batch 32)
+# shards of 50: 20 for 1000 images, 10 per rank (one 1024-file shard would leave rank 1 idle)
+ARGS=(--limit "$N" --no-pca --quiet --batch 32 --shard-size "${BENCH_SHARD:-50}")
 
 # run LABEL OUTPUT command...: prints the wall seconds
 timed() {

@@ -2151,6 +2151,10 @@ static orc_status run_job(job *j, orc_pipeline_report *rep, orc_error *err)
     if (resumed > 0 && !o->finalize)
         logf_(j, "resuming run %s: %zu of %zu shards already complete", j->run_id, resumed,
               j->nshards);
+    if (lead && j->g != NULL && j->nshards < 2 * (size_t)j->g->size)
+        logf_(j, "only %zu shards of %zu files for %u ranks: some ranks have little or nothing "
+              "to do (lower --shard-size to about files / (4 x ranks))", j->nshards,
+              j->shard_size, j->g->size);
     rep->resumed_shards = resumed;
     j->resumed = resumed;
     rep->shards = j->nshards;
