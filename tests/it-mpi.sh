@@ -110,9 +110,20 @@ grep -q "rank 0 of 3 .*failed: .*holds the results of another run" "$T/r0.log" |
 
 # one rank killed mid-run: no _SUCCESS, mpirun names it; a rerun with N=2 completes. Rank 1 is
 # stopped once it is in pass 1 (past the start-up collectives: its "to process" line), ranks 0
-# and 2 write their parts and wait for it at the statistics; then SIGKILL.
+# and 2 write their parts and wait for it at the statistics; then SIGKILL. Its own input, with
+# two more classes and --batch 1, so that a rank's pass 1 (~30 images) outlasts the polling
+# even on a quiet machine; the reference is a single run over it.
+IN3="$T/in3"
+cp -a "$IN" "$IN3"
+for c in Banana Kiwi; do
+    mkdir -p "$IN3/$c"
+    ls "$SHARED/data/fruits-360/Test/$c" | sort | head -n $((PER_CLASS * 3)) | while read -r f; do cp "$SHARED/data/fruits-360/Test/$c/$f" "$IN3/$c/"; done
+done
+ROWS=$((8 * PER_CLASS)); NSHARDS=$(( (ROWS + 1 + SHARD - 1) / SHARD ))
+"$ORCHARD" extract "$IN3" "$T/single3" "${ARGS[@]}" --no-pca 2>"$T/s3.log" || { cat "$T/s3.log"; fail "single run (kill input)"; }
+ref=$(fdigest "$T/single3")
 K="$T/k"
-"${MPIRUN[@]}" -np 3 "$ORCHARD" extract "$IN" "$K" "${ARGS[@]}" --threads 1 --no-pca >"$T/k.log" 2>&1 &
+"${MPIRUN[@]}" -np 3 "$ORCHARD" extract "$IN3" "$K" "${ARGS[@]}" --threads 1 --batch 1 --no-pca >"$T/k.log" 2>&1 &
 mp=$!
 victim=""
 for _ in $(seq 1 1200); do
@@ -120,7 +131,7 @@ for _ in $(seq 1 1200); do
         tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qx OMPI_COMM_WORLD_RANK=1 && victim=$p
     done
     [ -n "$victim" ] && grep -q "rank 1/3: .* to process" "$T/k.log" && break
-    sleep 0.05
+    sleep 0.02
 done
 [ -n "$victim" ] || { kill $mp; cat "$T/k.log"; fail "rank 1 not found"; }
 kill -STOP "$victim"
@@ -136,7 +147,7 @@ wait $mp; rc=$?
 [ $rc -ne 0 ] || { cat "$T/k.log"; fail "a killed rank: mpirun exit 0"; }
 [ -f "$K/_SUCCESS" ] && fail "a killed rank: _SUCCESS written"
 grep -Eqi "rank 1 .*(signal 9|killed)" "$T/k.log" || { cat "$T/k.log"; fail "a killed rank: no message naming rank 1"; }
-"${MPIRUN[@]}" -np 2 "$ORCHARD" extract "$IN" "$K" "${ARGS[@]}" --no-pca >"$T/k2.log" 2>&1 || { cat "$T/k2.log"; fail "rerun with -np 2"; }
+"${MPIRUN[@]}" -np 2 "$ORCHARD" extract "$IN3" "$K" "${ARGS[@]}" --batch 1 --no-pca >"$T/k2.log" 2>&1 || { cat "$T/k2.log"; fail "rerun with -np 2"; }
 grep -q "resuming run" "$T/k2.log" || { cat "$T/k2.log"; fail "the rerun did not resume"; }
 check_run "$K" "$T/k2.log" 2 0
-echo "it-mpi: ok (np 1, 2, 3; $ROWS images, $NSHARDS shards; kill + resume with another N)"
+echo "it-mpi: ok (np 1, 2, 3 vs one process; array N=3 + finalize; rank 0 failing; rank 1 killed + resume with N=2)"
