@@ -3,7 +3,7 @@
 # (default 1000) files of ../shared Fruits-360 Test, folder -> folder, shards of 50 files,
 # --no-pca (the PCA fit is a fixed cost on rank 0, reported by bench-e2e), each configuration
 # from scratch, 3 times:
-#   1 rank x 1 thread | 1 rank x 2 threads | mpirun -np 2 x 1 thread
+#   1 rank x 1 thread on 1 core | 1 rank x 2 threads on 2 | mpirun -np 2 x 1 thread on 2 (taskset)
 # Prints a table: median wall (whole command: start-up, model load, MPI init included),
 # images/s, speed-up over 1 x 1 and parallel efficiency (speed-up / cores). MPI overhead per
 # image: an MPI run with nothing left to do (every shard complete: start-up, listing broadcast,
@@ -39,6 +39,11 @@ timed() {
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
+# the cores column is enforced: each configuration runs under a CPU affinity of 1 or 2 cores
+# (inherited by the decode threads and by mpirun's ranks), so a 1-thread run cannot borrow the
+# second core for decoding and the speed-up is per core really added
+CORES1=(taskset -c 0); CORES2=(taskset -c 0,1)
+command -v taskset >/dev/null || { CORES1=(); CORES2=(); echo "bench-mpi: no taskset: cores not pinned" >&2; }
 echo "bench-mpi: $(nproc) CPUs, $N images, $REPS runs each, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A WALL
 for cfg in 1x1 1x2 2x1; do
@@ -46,9 +51,9 @@ for cfg in 1x1 1x2 2x1; do
     for r in $(seq 1 "$REPS"); do
         o="$T/$cfg-$r"
         case $cfg in
-            1x1) w=$(timed "$o" "$ORCHARD" extract "$IN" "$o" "${ARGS[@]}" --threads 1) ;;
-            1x2) w=$(timed "$o" "$ORCHARD" extract "$IN" "$o" "${ARGS[@]}" --threads 2) ;;
-            2x1) w=$(timed "$o" "${MPIRUN[@]}" -np 2 "$ORCHARD" extract "$IN" "$o" "${ARGS[@]}" --threads 1) ;;
+            1x1) w=$(timed "$o" "${CORES1[@]}" "$ORCHARD" extract "$IN" "$o" "${ARGS[@]}" --threads 1) ;;
+            1x2) w=$(timed "$o" "${CORES2[@]}" "$ORCHARD" extract "$IN" "$o" "${ARGS[@]}" --threads 2) ;;
+            2x1) w=$(timed "$o" "${CORES2[@]}" "${MPIRUN[@]}" -np 2 "$ORCHARD" extract "$IN" "$o" "${ARGS[@]}" --threads 1) ;;
         esac
         ws+=("$w")
     done
