@@ -34,4 +34,18 @@ static inline size_t orc_conv3x3_pad_before(size_t input_size, size_t stride)
     return stride == 1 ? 1 : (input_size % 2 == 0 ? 0 : 1);
 }
 
+/* the output columns [*lo, *hi) of a 3x3 window (stride, pad_left columns of padding before an
+ * input of input_width, output_width columns) whose three input columns all lie inside the
+ * input: the columns a kernel may run without padding checks (lo == hi: none) */
+static inline void orc_conv3x3_interior(size_t pad_left, size_t input_width, size_t stride,
+                                        size_t output_width, size_t *lo, size_t *hi)
+{
+    size_t l = (pad_left + stride - 1) / stride, h = 0;
+    if (pad_left + input_width >= 3)
+        h = (pad_left + input_width - 3) / stride + 1;
+    h = h < output_width ? h : output_width;
+    *lo = l < h ? l : h;
+    *hi = h;
+}
+
 #endif

@@ -51,6 +51,19 @@ const orc_pipeline_group *orc_mpi_group(const orc_mpi *m)
     return m != NULL && m->size > 1 ? &m->group : NULL;
 }
 
+/* a handle for rank 0 of 1 on this host (MPI_Init, if any, comes after) */
+static orc_status single_process(orc_mpi **out, orc_error *err)
+{
+    orc_mpi *m = calloc(1, sizeof *m);
+    if (m == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "mpi: out of memory");
+    m->size = 1;
+    if (gethostname(m->host, sizeof m->host - 1) != 0)
+        strcpy(m->host, "?");
+    *out = m;
+    return ORC_OK;
+}
+
 #ifdef ORC_WITH_MPI
 
 int orc_mpi_available(void)
@@ -154,12 +167,10 @@ static orc_status group_barrier(void *ctx, orc_error *err)
 
 orc_status orc_mpi_open(int *argc, char ***argv, orc_mpi **out, orc_error *err)
 {
-    orc_mpi *m = calloc(1, sizeof *m);
-    if (m == NULL)
-        return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
-    m->size = 1;
-    if (gethostname(m->host, sizeof m->host - 1) != 0)
-        strcpy(m->host, "?");
+    orc_mpi *m = NULL;
+    orc_status st = single_process(&m, err);
+    if (st != ORC_OK)
+        return st;
     if (orc_mpi_launched()) {
         int provided = 0, rank = 0, size = 1;
         int rc = MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided);
@@ -221,12 +232,10 @@ orc_status orc_mpi_open(int *argc, char ***argv, orc_mpi **out, orc_error *err)
                              "started by mpirun, but this orchard was built without MPI: every "
                              "process would run the whole job (install libopenmpi-dev and "
                              "rebuild with make MPI=1, or run it without mpirun)");
-    orc_mpi *m = calloc(1, sizeof *m);
-    if (m == NULL)
-        return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
-    m->size = 1;
-    if (gethostname(m->host, sizeof m->host - 1) != 0)
-        strcpy(m->host, "?");
+    orc_mpi *m = NULL;
+    orc_status st = single_process(&m, err);
+    if (st != ORC_OK)
+        return st;
     *out = m;
     return ORC_OK;
 }

@@ -116,11 +116,8 @@ void ORC_C3_RUN(const orc_f32_conv3x3_args *a, size_t row_begin, size_t row_end)
     const size_t ps = a->input_pixel_stride, ops = a->output_pixel_stride, ow = a->output_width;
     const orc_v lo = orc_v_set1(a->output_min), hi = orc_v_set1(a->output_max);
     /* output columns [ox_lo, ox_hi) have all three input columns inside the input */
-    size_t ox_lo = (a->pad_left + s - 1) / s, ox_hi = 0;
-    if (a->pad_left + a->input_width >= 3)
-        ox_hi = (a->pad_left + a->input_width - 3) / s + 1;
-    ox_hi = ox_hi < ow ? ox_hi : ow;
-    ox_lo = ox_lo < ox_hi ? ox_lo : ox_hi;
+    size_t ox_lo, ox_hi;
+    orc_conv3x3_interior(a->pad_left, a->input_width, s, ow, &ox_lo, &ox_hi);
     const size_t inner = ox_hi - ox_lo;
     const size_t ngroups = (inner + ORC_C3_TILE - 1) / ORC_C3_TILE;
     for (size_t oy = row_begin; oy < row_end; oy++) {
