@@ -6,6 +6,7 @@
 # SLURM_ARRAY_TASK_ID / AWS_BATCH_JOB_ARRAY_INDEX) and finalize: the single run's files again.
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 BUILD=${ORCHARD_BUILD:-build}
 SHARED=${ORCHARD_SHARED:-../shared}
 ORCHARD="$BUILD/orchard"
@@ -14,12 +15,7 @@ fail() { echo "it-extract-array: FAIL: $*"; exit 1; }
 T=$(mktemp -d /tmp/orchard-it-extract-array-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 IN="$T/in"
-for c in "Grape White" "Tomato 1"; do
-    src="$SHARED/data/fruits-360/Test/$c"
-    [ -d "$src" ] || fail "missing test data $src"
-    mkdir -p "$IN/$c"
-    ls "$src" | sort | head -n 30 | while read -r f; do cp "$src/$f" "$IN/$c/"; done
-done
+copy_test_images "$IN" 30 "Grape White" "Tomato 1"
 echo "text" >"$IN/Tomato 1/bad.jpg"
 ARGS=(--shard-size 7 --threads 1 --batch 4 --quiet)
 PCA=(--pca-k 4)

@@ -7,6 +7,7 @@
 # input is refused with what changed; --overwrite then starts over; --pca-fit-on reuses a model.
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 BUILD=${ORCHARD_BUILD:-build}
 SHARED=${ORCHARD_SHARED:-../shared}
 ORCHARD="$BUILD/orchard"
@@ -17,12 +18,7 @@ fail() { echo "it-extract-local: FAIL: $*"; exit 1; }
 T=$(mktemp -d /tmp/orchard-it-extract-local-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 IN="$T/in"
-for c in "Apple Braeburn" "Banana" "Kiwi" "Pear 2"; do
-    src="$SHARED/data/fruits-360/Test/$c"
-    [ -d "$src" ] || fail "missing test data $src"
-    mkdir -p "$IN/$c"
-    ls "$src" | sort | head -n 50 | while read -r f; do cp "$src/$f" "$IN/$c/"; done
-done
+copy_test_images "$IN" 50 "Apple Braeburn" "Banana" "Kiwi" "Pear 2"
 n=$(find "$IN" -type f | wc -l); [ "$n" -eq 200 ] || fail "expected 200 input files, got $n"
 
 "$ORCHARD" extract "$IN" "$T/csv" --format csv --threads 2 --quiet 2>"$T/log.csv" || { cat "$T/log.csv"; fail "csv run"; }

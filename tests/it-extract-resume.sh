@@ -7,6 +7,7 @@
 # ORC_RESUME_KILLS (default 4) kills; the moments are random (seed printed; ORC_RESUME_SEED).
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 BUILD=${ORCHARD_BUILD:-build}
 SHARED=${ORCHARD_SHARED:-../shared}
 ORCHARD="$BUILD/orchard"
@@ -15,12 +16,7 @@ fail() { echo "it-extract-resume: FAIL: $*"; exit 1; }
 T=$(mktemp -d /tmp/orchard-it-extract-resume-XXXXXX)
 trap 'rm -rf "$T"' EXIT
 IN="$T/in"
-for c in "Cherry 1" "Lemon" "Onion White"; do
-    src="$SHARED/data/fruits-360/Test/$c"
-    [ -d "$src" ] || fail "missing test data $src"
-    mkdir -p "$IN/$c"
-    ls "$src" | sort | head -n 40 | while read -r f; do cp "$src/$f" "$IN/$c/"; done
-done
+copy_test_images "$IN" 40 "Cherry 1" "Lemon" "Onion White"
 : >"$IN/Lemon/empty.jpg"
 echo "text" >"$IN/Onion White/note.jpg"
 ARGS=(--shard-size 11 --pca-k 5 --threads 2 --batch 4 --quiet)

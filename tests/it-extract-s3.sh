@@ -9,6 +9,7 @@
 #    the complete parts from S3 and ends with the same objects as an uninterrupted run.
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 BUILD=${ORCHARD_BUILD:-build}
 SHARED=${ORCHARD_SHARED:-../shared}
 ORCHARD=$(realpath "$BUILD/orchard")
@@ -39,12 +40,7 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do "$ORCHARD" s3 mb "s3://$B" 2>/dev/null && brea
 "$ORCHARD" s3 ls "s3://$B" >/dev/null || fail "bucket $B"
 
 IN="$T/in"
-for c in "Mango" "Plum"; do
-    src="$SHARED/data/fruits-360/Test/$c"
-    [ -d "$src" ] || fail "missing test data $src"
-    mkdir -p "$IN/$c"
-    ls "$src" | sort | head -n 50 | while read -r f; do cp "$src/$f" "$IN/$c/"; done
-done
+copy_test_images "$IN" 50 "Mango" "Plum"
 echo "not an image" >"$IN/Plum/zz bad.jpg"
 # the reference: local -> local, with a PCA fit; the S3 runs project with that model
 ARGS=(--shard-size 17 --threads 2 --quiet)

@@ -9,6 +9,7 @@
 # Skipped (exit 0, with a message) only when orchard was built without MPI.
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 BUILD=${ORCHARD_BUILD:-build}
 SHARED=${ORCHARD_SHARED:-../shared}
 ORCHARD="$BUILD/orchard"
@@ -31,12 +32,7 @@ case "$BUILD" in *-asan) PER_CLASS=6; SHARD=2; PCA_NPS=3; ASAN=1
 export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
 MPIRUN=(mpirun --oversubscribe --allow-run-as-root)
 IN="$T/in"
-for c in "Grape White" "Tomato 1"; do
-    src="$SHARED/data/fruits-360/Test/$c"
-    [ -d "$src" ] || fail "missing test data $src"
-    mkdir -p "$IN/$c"
-    ls "$src" | sort | head -n $PER_CLASS | while read -r f; do cp "$src/$f" "$IN/$c/"; done
-done
+copy_test_images "$IN" "$PER_CLASS" "Grape White" "Tomato 1"
 echo "text" >"$IN/Tomato 1/bad.jpg"
 ROWS=$((2 * PER_CLASS))
 NSHARDS=$(( (ROWS + 1 + SHARD - 1) / SHARD ))
