@@ -950,9 +950,41 @@ static const orc_parquet_column PCA_COLUMNS[] = {
     {"pca", ORC_PARQUET_FLOAT_LIST, 0},
 };
 
-/* Fold the features of a complete (resumed) shard into the statistics, read back. */
-static orc_status fold_part(job *j, orc_dataset *ds, unsigned shard, const char *column,
-                            orc_pca_stats *st_out, orc_error *err)
+/* ---- reading a feature part back ------------------------------------------------------------ */
+
+/* One batch of rows read back from a feature part: n rows (1..STATS_READ_ROWS) of dim (j->dim)
+ * features; paths and labels hold n strings when the reader was asked for them, else NULL.
+ * Everything belongs to the reader and is valid only until the callback returns. */
+typedef struct part_batch {
+    const char *part; /* the part's file, for messages */
+    size_t n, dim;
+    const float *rows;         /* [n][dim] */
+    const char *const *paths;  /* [n] or NULL */
+    const char *const *labels; /* [n] or NULL */
+} part_batch;
+
+typedef orc_status (*part_batch_fn)(void *ctx, const part_batch *b, orc_error *err);
+
+static void free_row_strings(char **paths, char **labels, size_t n)
+{
+    for (size_t q = 0; q < n; q++) {
+        if (paths != NULL) {
+            free(paths[q]);
+            paths[q] = NULL;
+        }
+        if (labels != NULL) {
+            free(labels[q]);
+            labels[q] = NULL;
+        }
+    }
+}
+
+/* Read part `shard` of `ds` (columns path, label, features) back STATS_READ_ROWS rows at a time
+ * and hand each batch to fn: full batches, then the rest (no call for an empty part). Every row
+ * must have j->dim features. with_strings: also copy the path and label of each row. The first
+ * error, the reader's or fn's, stops the read and is returned. */
+static orc_status read_part_batches(job *j, orc_dataset *ds, unsigned shard, int with_strings,
+                                    part_batch_fn fn, void *ctx, orc_error *err)
 {
     char path[PATH_MAX];
     orc_status st = orc_dataset_part_path(ds, shard, path, sizeof path, err);
@@ -961,42 +993,95 @@ static orc_status fold_part(job *j, orc_dataset *ds, unsigned shard, const char 
     orc_parquet_reader *r = NULL;
     if ((st = orc_parquet_reader_open(path, &r, err)) != ORC_OK)
         return st;
-    int col = orc_parquet_reader_find_column(r, column);
-    float *rows = malloc((size_t)STATS_READ_ROWS * j->dim * sizeof *rows);
-    if (col < 0 || rows == NULL) {
-        st = orc_error_set(err, col < 0 ? ORC_ERR_FORMAT : ORC_ERR_NO_MEMORY,
-                           "%s: no column %s (or no memory)", path, column);
+    float *rows = NULL;
+    char **paths = NULL, **labels = NULL;
+    size_t n = 0;
+    int cf = orc_parquet_reader_find_column(r, "features");
+    int cp = orc_parquet_reader_find_column(r, "path"), cl = orc_parquet_reader_find_column(r,
+                                                                                           "label");
+    if (with_strings && (cp < 0 || cl < 0 || cf < 0)) {
+        st = orc_error_set(err, ORC_ERR_FORMAT, "%s: path, label or features column missing",
+                           path);
         goto out;
     }
-    size_t n = 0;
+    if (cf < 0) {
+        st = orc_error_set(err, ORC_ERR_FORMAT, "%s: no column features", path);
+        goto out;
+    }
+    rows = malloc((size_t)STATS_READ_ROWS * j->dim * sizeof *rows);
+    if (with_strings) {
+        paths = calloc(STATS_READ_ROWS, sizeof *paths);
+        labels = calloc(STATS_READ_ROWS, sizeof *labels);
+    }
+    if (rows == NULL || (with_strings && (paths == NULL || labels == NULL))) {
+        st = orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory to read %s back", path);
+        goto out;
+    }
     for (;;) {
         int has = 0;
         if ((st = orc_parquet_reader_next(r, &has, err)) != ORC_OK)
             goto out;
         if (has) {
-            orc_parquet_value v;
-            if ((st = orc_parquet_reader_get(r, (size_t)col, &v, err)) != ORC_OK)
+            orc_parquet_value vp, vl, vf;
+            if (with_strings && ((st = orc_parquet_reader_get(r, (size_t)cp, &vp, err)) != ORC_OK ||
+                                 (st = orc_parquet_reader_get(r, (size_t)cl, &vl, err)) != ORC_OK))
                 goto out;
-            if (v.n_floats != j->dim) {
+            if ((st = orc_parquet_reader_get(r, (size_t)cf, &vf, err)) != ORC_OK)
+                goto out;
+            if (vf.n_floats != j->dim) {
                 st = orc_error_set(err, ORC_ERR_FORMAT, "%s: a row has %zu features, not %zu",
-                                   path, v.n_floats, j->dim);
+                                   path, vf.n_floats, j->dim);
                 goto out;
             }
-            memcpy(rows + n * j->dim, v.floats, j->dim * sizeof *rows);
+            if (with_strings) {
+                paths[n] = strndup(vp.str, vp.str_len);
+                labels[n] = strndup(vl.str, vl.str_len);
+                if (paths[n] == NULL || labels[n] == NULL) {
+                    n++; /* so that the cleanup frees the one that was copied */
+                    st = orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
+                    goto out;
+                }
+            }
+            memcpy(rows + n * j->dim, vf.floats, j->dim * sizeof *rows);
             n++;
         }
         if (n == STATS_READ_ROWS || (!has && n > 0)) {
-            if ((st = orc_pca_stats_add(st_out, rows, n, j->dim, err)) != ORC_OK)
-                goto out;
+            part_batch b = {
+                .part = path,
+                .n = n,
+                .dim = j->dim,
+                .rows = rows,
+                .paths = (const char *const *)paths,
+                .labels = (const char *const *)labels,
+            };
+            st = fn(ctx, &b, err);
+            free_row_strings(paths, labels, n);
             n = 0;
+            if (st != ORC_OK)
+                goto out;
         }
         if (!has)
             break;
     }
 out:
+    free_row_strings(paths, labels, n);
+    free(paths);
+    free(labels);
     free(rows);
     orc_parquet_reader_close(r);
     return st;
+}
+
+static orc_status fold_batch(void *ctx, const part_batch *b, orc_error *err)
+{
+    return orc_pca_stats_add(ctx, b->rows, b->n, b->dim, err);
+}
+
+/* Fold the features of a complete (resumed) shard into the statistics, read back. */
+static orc_status fold_part(job *j, orc_dataset *ds, unsigned shard, orc_pca_stats *st_out,
+                            orc_error *err)
+{
+    return read_part_batches(j, ds, shard, 0, fold_batch, st_out, err);
 }
 
 /* Fold resumed shards below `upto` into the total statistics, in shard order. */
@@ -1014,7 +1099,7 @@ static orc_status fold_resumed(job *j, unsigned upto, orc_error *err)
         orc_pca_stats *ps = NULL;
         orc_status st = orc_pca_stats_open((uint32_t)j->dim, &ps, err);
         if (st == ORC_OK)
-            st = fold_part(j, j->ds_feat, s, "features", ps, err);
+            st = fold_part(j, j->ds_feat, s, ps, err);
         if (st == ORC_OK)
             st = orc_pca_stats_merge(j->total, ps, err);
         orc_pca_stats_close(ps);
@@ -1364,94 +1449,43 @@ static orc_status load_fit_on(job *j, orc_pca_model **m, char *from, size_t cap,
     return st;
 }
 
-static orc_status pca_part(job *j, const orc_pca_model *m, unsigned shard, orc_error *err)
+/* The PCA pass over one part: project each batch read back and append it to the PCA part. */
+typedef struct pca_pass {
+    const orc_pca_model *m;
+    size_t k;
+    float *proj; /* [STATS_READ_ROWS][k] */
+    orc_parquet_writer *w;
+} pca_pass;
+
+static orc_status pca_batch(void *ctx, const part_batch *b, orc_error *err)
 {
-    const size_t k = orc_pca_model_get_info(m)->k;
-    char path[PATH_MAX];
-    orc_status st = orc_dataset_part_path(j->ds_feat, shard, path, sizeof path, err);
+    pca_pass *p = ctx;
+    orc_status st = orc_pca_apply(p->m, b->rows, b->n, b->dim, p->proj, err);
     if (st != ORC_OK)
         return st;
-    orc_parquet_reader *r = NULL;
-    orc_parquet_writer *w = NULL;
-    float *rows = malloc((size_t)STATS_READ_ROWS * j->dim * sizeof *rows);
-    float *proj = malloc((size_t)STATS_READ_ROWS * k * sizeof *proj);
-    char **paths = calloc(STATS_READ_ROWS, sizeof *paths), **labels = calloc(STATS_READ_ROWS,
-                                                                             sizeof *labels);
-    if (!rows || !proj || !paths || !labels) {
-        st = orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory for the PCA pass");
-        goto out;
+    orc_parquet_batch_column cols[3] = {
+        {.str = b->paths},
+        {.str = b->labels},
+        {.floats = p->proj, .list_len = p->k},
+    };
+    return orc_parquet_writer_append_batch(p->w, b->n, cols, err);
+}
+
+static orc_status pca_part(job *j, const orc_pca_model *m, unsigned shard, orc_error *err)
+{
+    pca_pass p = {.m = m, .k = orc_pca_model_get_info(m)->k};
+    p.proj = malloc((size_t)STATS_READ_ROWS * p.k * sizeof *p.proj);
+    if (p.proj == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory for the PCA pass");
+    orc_status st = orc_dataset_part_open(j->ds_pca, shard, PCA_COLUMNS, 3, &p.w, err);
+    if (st == ORC_OK)
+        st = read_part_batches(j, j->ds_feat, shard, 1, pca_batch, &p, err);
+    if (st == ORC_OK) {
+        st = orc_dataset_part_close(j->ds_pca, shard, p.w, err);
+        p.w = NULL;
     }
-    if ((st = orc_parquet_reader_open(path, &r, err)) != ORC_OK)
-        goto out;
-    int cp = orc_parquet_reader_find_column(r, "path"), cl = orc_parquet_reader_find_column(r,
-                                                                                           "label");
-    int cf = orc_parquet_reader_find_column(r, "features");
-    if (cp < 0 || cl < 0 || cf < 0) {
-        st = orc_error_set(err, ORC_ERR_FORMAT, "%s: path, label or features column missing",
-                           path);
-        goto out;
-    }
-    if ((st = orc_dataset_part_open(j->ds_pca, shard, PCA_COLUMNS, 3, &w, err)) != ORC_OK)
-        goto out;
-    size_t n = 0;
-    for (;;) {
-        int has = 0;
-        if ((st = orc_parquet_reader_next(r, &has, err)) != ORC_OK)
-            goto out;
-        if (has) {
-            orc_parquet_value vp, vl, vf;
-            if ((st = orc_parquet_reader_get(r, (size_t)cp, &vp, err)) != ORC_OK ||
-                (st = orc_parquet_reader_get(r, (size_t)cl, &vl, err)) != ORC_OK ||
-                (st = orc_parquet_reader_get(r, (size_t)cf, &vf, err)) != ORC_OK)
-                goto out;
-            if (vf.n_floats != j->dim) {
-                st = orc_error_set(err, ORC_ERR_FORMAT, "%s: a row has %zu features, not %zu",
-                                   path, vf.n_floats, j->dim);
-                goto out;
-            }
-            paths[n] = strndup(vp.str, vp.str_len);
-            labels[n] = strndup(vl.str, vl.str_len);
-            if (paths[n] == NULL || labels[n] == NULL) {
-                n++;
-                st = orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
-                goto out;
-            }
-            memcpy(rows + n * j->dim, vf.floats, j->dim * sizeof *rows);
-            n++;
-        }
-        if (n == STATS_READ_ROWS || (!has && n > 0)) {
-            if ((st = orc_pca_apply(m, rows, n, j->dim, proj, err)) != ORC_OK)
-                goto out;
-            orc_parquet_batch_column cols[3] = {
-                {.str = (const char *const *)paths},
-                {.str = (const char *const *)labels},
-                {.floats = proj, .list_len = k},
-            };
-            if ((st = orc_parquet_writer_append_batch(w, n, cols, err)) != ORC_OK)
-                goto out;
-            for (size_t q = 0; q < n; q++) {
-                free(paths[q]);
-                free(labels[q]);
-                paths[q] = labels[q] = NULL;
-            }
-            n = 0;
-        }
-        if (!has)
-            break;
-    }
-    st = orc_dataset_part_close(j->ds_pca, shard, w, err);
-    w = NULL;
-out:
-    orc_parquet_writer_discard(w);
-    orc_parquet_reader_close(r);
-    for (size_t q = 0; paths != NULL && labels != NULL && q < STATS_READ_ROWS; q++) {
-        free(paths[q]);
-        free(labels[q]);
-    }
-    free(paths);
-    free(labels);
-    free(rows);
-    free(proj);
+    orc_parquet_writer_discard(p.w);
+    free(p.proj);
     return st;
 }
 
