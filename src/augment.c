@@ -58,7 +58,7 @@ orc_status orc_augment_parse(const char *spec, unsigned variants[ORC_AUGMENT_VAR
                     break;
             if (v == ORC_AUGMENT_VARIANTS)
                 return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
-                                     "--augment: unknown variant '%.*s' (none, flip, rot, "
+                                     "unknown variant '%.*s' (none, flip, rot, "
                                      "dihedral, or a list of identity, rot90, rot180, rot270, "
                                      "mirror, mirror-rot90, mirror-rot180, mirror-rot270)",
                                      (int)len, p);

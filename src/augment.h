@@ -25,7 +25,8 @@ orc_status orc_augment_dihedral(const uint8_t *src, size_t side, size_t channels
 const char *orc_augment_name(unsigned v);
 
 /* Parse a --augment list: "none", "flip" (0,4), "rot" (0,1,2,3), "dihedral" (all 8), or a
- * comma list of names; writes the variants (identity first, no repeats) and their count. */
+ * comma list of names; writes the variants (identity first, no repeats) and their count. The
+ * error message does not name an option: the caller prefixes its own (--augment, --tta). */
 orc_status orc_augment_parse(const char *spec, unsigned variants[ORC_AUGMENT_VARIANTS],
                              unsigned *count, orc_error *err);
 

@@ -967,7 +967,7 @@ int orc_cli_predict(int argc, char **argv)
         case 6: {
             orc_error perr;
             if (orc_augment_parse(optarg, variants, &nviews, &perr) != ORC_OK) {
-                fprintf(stderr, "orchard predict: %s\n", perr.msg);
+                fprintf(stderr, "orchard predict: --tta: %s\n", perr.msg);
                 return ORC_EXIT_USAGE;
             }
             break;

@@ -239,7 +239,7 @@ static int run_cli(int argc, char **argv, int finalize, const orc_mpi *mpi)
         } else if (!finalize && strcmp(a, "--augment") == 0) {
             unsigned variants[8], count = 0;
             if (orc_augment_parse(argv[++i], variants, &count, &err) != ORC_OK) {
-                fprintf(stderr, "orchard extract: %s\n", err.msg);
+                fprintf(stderr, "orchard extract: --augment: %s\n", err.msg);
                 return ORC_EXIT_USAGE;
             }
             o.augment = argv[i];

@@ -1740,8 +1740,10 @@ static orc_status expand_variants(job *j, orc_error *err)
     unsigned variants[ORC_AUGMENT_VARIANTS], count = 0;
     orc_status st = orc_augment_parse(spec != NULL && spec[0] ? spec : "none", variants, &count,
                                       err);
-    if (st != ORC_OK)
+    if (st != ORC_OK) {
+        orc_error_prefix(err, "--augment");
         return st;
+    }
     size_t o = 0;
     j->augment[0] = '\0';
     for (unsigned k = 1; k < count; k++)

@@ -33,6 +33,11 @@ gen 2 "$T/test.csv"
 "$ORCHARD" train --help | grep -q -- "--select" || fail "train --help does not list --select"
 "$ORCHARD" evaluate --help | grep -q -- "--output" || fail "evaluate --help"
 "$ORCHARD" predict --help | grep -q -- "--json" || fail "predict --help"
+# a bad --tta list is a usage error that names the option typed (not --augment) and the bad value
+"$ORCHARD" predict "$T/none.orcls" --tta rot90,rot45 "$T/none.jpg" 2> "$T/err"; rc=$?
+[ $rc -eq 2 ] || fail "predict --tta rot90,rot45 exited $rc, expected 2"
+grep -q -- "^orchard predict: --tta: unknown variant 'rot45'" "$T/err" || fail "--tta: $(cat "$T/err")"
+grep -q -- "--augment" "$T/err" && fail "predict --tta error names --augment: $(cat "$T/err")"
 
 "$ORCHARD" train "$T/train.csv" -o "$T/m.orcls" --select --selection-json "$T/sel.json" \
     > "$T/train.out" 2> "$T/train.err" || { cat "$T/train.err"; fail "train --select"; }

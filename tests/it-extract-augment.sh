@@ -104,7 +104,7 @@ cmp -s "$T/arr/pca.orpca" "$T/out/pca.orpca" || fail "array + finalize gave anot
 
 "$ORCHARD" extract "$T/in" "$T/bad" --augment rot45 2>"$T/log4"; rc=$?
 [ $rc -eq 2 ] || fail "--augment rot45 exited $rc, expected 2"
-grep -q "unknown variant 'rot45'" "$T/log4" || { cat "$T/log4"; fail "bad list message"; }
+grep -q -- "^orchard extract: --augment: unknown variant 'rot45'" "$T/log4" || { cat "$T/log4"; fail "bad list message"; }
 "$ORCHARD" finalize "$T/out" --augment rot90 2>"$T/log5"; rc=$?
 [ $rc -eq 2 ] || fail "finalize --augment exited $rc, expected 2 (it reads the manifest)"
 echo "it-extract-augment: ok"
