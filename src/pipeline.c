@@ -498,24 +498,23 @@ static void logf_(job *j, const char *fmt, ...)
     va_end(ap);
 }
 
-/* the URI of item i, for the path column and errors */
-static void item_uri(const job *j, size_t i, char *out, size_t cap)
+/* out[o..] = s, percent-encoded: every byte but A-Z a-z 0-9 - . _ ~ / (all != 0), or only
+ * '%' and '#' (all == 0). The new length, or cap when it does not fit (out[o] is then NUL). */
+static size_t uri_encode(char *out, size_t cap, size_t o, const char *s, int all)
 {
-    const char *key = j->files.v[i].key;
-    unsigned v = j->files.v[i].variant;
-    if (j->in.s3) {
-        snprintf(out, cap, "s3://%s/%s%s%s", j->in.bucket, key, v ? "#" : "",
-                 v ? orc_augment_name(v) : "");
-        return;
-    }
     static const char hex[] = "0123456789ABCDEF";
-    char full[PATH_MAX * 2];
-    snprintf(full, sizeof full, "%s/%s", j->in.dir, key);
-    size_t o = (size_t)snprintf(out, cap, "file://");
-    for (const unsigned char *p = (const unsigned char *)full; *p && o + 4 < cap; p++) {
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         unsigned char c = *p;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~' || c == '/') {
+        int keep = all ? (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                             (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+                             c == '~' || c == '/'
+                       : c != '%' && c != '#';
+        size_t need = keep ? 1 : 3;
+        if (cap - o <= need) {
+            out[o] = '\0';
+            return cap;
+        }
+        if (keep) {
             out[o++] = (char)c;
         } else {
             out[o++] = '%';
@@ -524,8 +523,44 @@ static void item_uri(const job *j, size_t i, char *out, size_t cap)
         }
     }
     out[o] = '\0';
-    if (v != 0)
-        snprintf(out + o, cap - o, "#%s", orc_augment_name(v));
+    return o;
+}
+
+orc_status orc_pipeline_row_uri(int s3, const char *root, const char *key, unsigned variant,
+                                char *out, size_t cap, orc_error *err)
+{
+    if (root == NULL || key == NULL || out == NULL || cap == 0 ||
+        (variant != 0 && orc_augment_name(variant) == NULL)) {
+        if (out != NULL && cap > 0)
+            out[0] = '\0';
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "row name: bad arguments");
+    }
+    size_t o = (size_t)snprintf(out, cap, "%s", s3 ? "s3://" : "file://");
+    if (o < cap)
+        o = uri_encode(out, cap, o, root, !s3);
+    if (o < cap - 1) {
+        out[o++] = '/';
+        out[o] = '\0';
+        o = uri_encode(out, cap, o, key, !s3);
+    } else {
+        o = cap;
+    }
+    if (o < cap && variant != 0) {
+        int n = snprintf(out + o, cap - o, "#%s", orc_augment_name(variant));
+        o = (size_t)n < cap - o ? o + (size_t)n : cap;
+    }
+    if (o >= cap)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
+                             "row name of %s: longer than %zu bytes", key, cap - 1);
+    return ORC_OK;
+}
+
+/* the URI of item i, for the path column and errors (a listing's names always fit out) */
+static void item_uri(const job *j, size_t i, char *out, size_t cap)
+{
+    const item *it = &j->files.v[i];
+    (void)orc_pipeline_row_uri(j->in.s3, j->in.s3 ? j->in.bucket : j->in.dir, it->key,
+                               it->variant, out, cap, NULL);
 }
 
 /* label = the name of the folder holding the file (the prefix's last part at the top) */

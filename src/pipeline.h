@@ -121,6 +121,15 @@ typedef struct orc_pipeline_report {
     double seconds;
 } orc_pipeline_report;
 
+/* The row name (the path column) of one input: "file://" + root/key percent-encoded except
+ * A-Z a-z 0-9 - . _ ~ / (root: the absolute input folder), or, s3 != 0, "s3://" + root (the
+ * bucket) + "/" + key with only '%' and '#' percent-encoded (keys stay readable); then
+ * "#" + orc_augment_name(variant) for a variant != 0. No '#' precedes the view suffix, so
+ * orc_augment_source_len gives the source part. out[cap] always gets a NUL-terminated name;
+ * ORC_ERR_INVALID_ARGUMENT when the name does not fit (out then holds a prefix of it). */
+orc_status orc_pipeline_row_uri(int s3, const char *root, const char *key, unsigned variant,
+                                char *out, size_t cap, orc_error *err);
+
 /* Run the job. ORC_OK also when some inputs were skipped (report says how many). */
 orc_status orc_pipeline_run(const orc_pipeline_options *opt, orc_pipeline_report *report,
                             orc_error *err);
