@@ -154,7 +154,8 @@ static int cmp_keyed(const void *pa, const void *pb)
 /* deterministic validation images: per class, the distinct source images (path without any
  * "#variant" suffix) in sorted order, cut into runs of 6, every 5th run (about 20 %; whole runs
  * so that neighbouring frames of a rotation stay on one side). val[i]: 0 train, 1 validation
- * (an original image), 2 an augmented copy of a validation image (used by neither side). */
+ * (an original image), 2 another view of a validation image: an augmented copy, or a row of
+ * the same name (from another DATASET), used by neither side. */
 static unsigned char *validation_mask(const orc_featureset *fs)
 {
     unsigned char *val = calloc(fs->rows, 1);
@@ -170,6 +171,7 @@ static unsigned char *validation_mask(const orc_featureset *fs)
     size_t pos = 0;
     for (size_t i = 0; i < fs->rows; i++) {
         size_t r = order[i].row;
+        int repeat = 0; /* the image's first row comes before this one */
         if (i > 0) {
             size_t q = order[i - 1].row;
             const char *x = fs->paths[r], *y = fs->paths[q];
@@ -177,9 +179,11 @@ static unsigned char *validation_mask(const orc_featureset *fs)
                 pos = 0;
             else if (base_len(x) != base_len(y) || strncmp(x, y, base_len(x)) != 0)
                 pos++;
+            else
+                repeat = 1;
         }
         if ((pos / 6) % 5 == 4)
-            val[r] = fs->paths[r][base_len(fs->paths[r])] == '#' ? 2 : 1;
+            val[r] = fs->paths[r][base_len(fs->paths[r])] == '#' || repeat ? 2 : 1;
     }
     free(order);
     return val;
@@ -236,10 +240,13 @@ static orc_status score(const orc_classifier *c, const float *x, const uint32_t 
 static void train_usage(FILE *f)
 {
     fprintf(f,
-        "usage: orchard train DATASET -o MODEL [options]\n\n"
+        "usage: orchard train DATASET [DATASET...] -o MODEL [options]\n\n"
         "Train the fruit classifier on labelled features and write MODEL (.orcls).\n"
         "DATASET: a features CSV of `orchard extract --format csv` (or `orchard pca apply`), or\n"
-        "a folder of them (its features/ or pca/ subfolder when present).\n\n"
+        "a folder of them (its features/ or pca/ subfolder when present), or a Parquet dataset.\n"
+        "Several DATASETs (e.g. the same images extracted at two --input-size) are one set of\n"
+        "rows, in argument order; they must have the same feature dimension. Rows of the same\n"
+        "image name in two DATASETs are views of that image (as 'path#variant' rows are).\n\n"
         "  -o, --output MODEL      the model file to write (required)\n"
         "  --input features|pca    what DATASET holds (default features); pca needs --pca\n"
         "  --pca FILE              the .orpca model that produced DATASET (its SHA-256 is\n"
@@ -256,11 +263,12 @@ static void train_usage(FILE *f)
         "  --threads N             threads (default 2)\n"
         "  --seed N                MLP initialisation seed (default 1)\n"
         "  --select                compare the built-in configurations on a validation split\n"
-        "                          carved from DATASET (per class, every 5th run of 6 rows),\n"
+        "                          carved from the rows (per class, every 5th run of 6 images),\n"
         "                          keep the best (accuracy, then log-loss), refit it on all rows;\n"
         "                          views of validation images ('path#variant' rows of orchard\n"
-        "                          extract --augment) stay out of training and are averaged\n"
-        "                          with their image, as orchard evaluate does;\n"
+        "                          extract --augment, rows of the same name in another DATASET)\n"
+        "                          stay out of training and are averaged with their\n"
+        "                          image, as orchard evaluate does;\n"
         "                          the options above then only set --threads/--max-iter\n"
         "  --selection-json FILE   write the validation table of --select as JSON\n"
         "  -h, --help              this help\n");
@@ -344,8 +352,8 @@ int orc_cli_train(int argc, char **argv)
         default: train_usage(stderr); return ORC_EXIT_USAGE;
         }
     }
-    if (optind != argc - 1 || output == NULL) {
-        fprintf(stderr, "orchard train: need one DATASET and -o MODEL\n");
+    if (optind >= argc || output == NULL) {
+        fprintf(stderr, "orchard train: need at least one DATASET and -o MODEL\n");
         train_usage(stderr);
         return ORC_EXIT_USAGE;
     }
@@ -356,7 +364,8 @@ int orc_cli_train(int argc, char **argv)
                         "produced the dataset)\n");
         return ORC_EXIT_USAGE;
     }
-    const char *dataset = argv[optind];
+    const char *const *datasets = (const char *const *)argv + optind;
+    size_t ndatasets = (size_t)(argc - optind);
     orc_error err = {0};
     char pca_sha[65] = "";
     if (pca != NULL && file_sha256(pca, pca_sha, &err) != ORC_OK) {
@@ -365,10 +374,11 @@ int orc_cli_train(int argc, char **argv)
     }
     double t0 = now_seconds();
     orc_featureset *fs = NULL;
-    if (orc_featureset_load(dataset, want_pca, &fs, &err) != ORC_OK) {
+    if (orc_featureset_load_many(datasets, ndatasets, want_pca, &fs, &err) != ORC_OK) {
         fprintf(stderr, "orchard train: %s\n", err.msg);
         return ORC_EXIT_FATAL;
     }
+    const char *dataset = fs->source;
     double t_read = now_seconds() - t0;
     fprintf(stderr, "orchard train: %zu rows, %zu features, %zu classes from %s (read in %.1f s)\n",
             fs->rows, fs->dim, fs->class_count, dataset, t_read);
@@ -554,12 +564,15 @@ done:
 static void evaluate_usage(FILE *f)
 {
     fprintf(f,
-        "usage: orchard evaluate MODEL DATASET [-o evaluation.json] [options]\n\n"
+        "usage: orchard evaluate MODEL DATASET [DATASET...] [-o evaluation.json] [options]\n\n"
         "Score MODEL (.orcls) on a labelled DATASET (as for orchard train): top-1 and top-5\n"
-        "accuracy, per-class precision and recall, the confusion matrix.\n"
+        "accuracy, per-class precision and recall, the confusion matrix. Several DATASETs are\n"
+        "one set of rows, in argument order (same feature dimension).\n"
         "Test-time augmentation: rows named 'path#variant' (orchard extract --augment) are\n"
-        "views of one image: their class probabilities are averaged and each image is scored\n"
-        "once (evaluation.json: test_time_augmentation; rows = images scored).\n\n"
+        "views of one image, and so are rows of the same name in several DATASETs (e.g. the\n"
+        "same images extracted at two --input-size): their class probabilities are averaged\n"
+        "and each image is scored once (evaluation.json: test_time_augmentation; rows = images\n"
+        "scored).\n\n"
         "  -o, --output FILE   write the evaluation as JSON (default: only the summary)\n"
         "  --per-row           score every row on its own (no averaging of views)\n"
         "  --pca FILE          the .orpca model that produced DATASET (for a pca model: must be\n"
@@ -632,12 +645,14 @@ int orc_cli_evaluate(int argc, char **argv)
         default: evaluate_usage(stderr); return ORC_EXIT_USAGE;
         }
     }
-    if (optind != argc - 2) {
-        fprintf(stderr, "orchard evaluate: need MODEL and DATASET\n");
+    if (optind > argc - 2) {
+        fprintf(stderr, "orchard evaluate: need MODEL and at least one DATASET\n");
         evaluate_usage(stderr);
         return ORC_EXIT_USAGE;
     }
-    const char *mpath = argv[optind], *dataset = argv[optind + 1];
+    const char *mpath = argv[optind];
+    const char *const *datasets = (const char *const *)argv + optind + 1;
+    size_t ndatasets = (size_t)(argc - optind - 1);
     orc_error err = {0};
     orc_classifier *m = NULL;
     orc_featureset *fs = NULL;
@@ -652,10 +667,12 @@ int orc_cli_evaluate(int argc, char **argv)
     const orc_classifier_info *in = orc_classifier_get_info(m);
     if (!check_source(m, pca, "evaluate"))
         goto done;
-    if (orc_featureset_load(dataset, in->source == ORC_FEATURE_SOURCE_PCA, &fs, &err) != ORC_OK) {
+    if (orc_featureset_load_many(datasets, ndatasets, in->source == ORC_FEATURE_SOURCE_PCA, &fs,
+                                 &err) != ORC_OK) {
         fprintf(stderr, "orchard evaluate: %s\n", err.msg);
         goto done;
     }
+    const char *dataset = fs->source;
     if (fs->dim != in->input_dim) {
         fprintf(stderr, "orchard evaluate: %s has %zu feature columns but the model expects %u "
                         "(%s input)\n", dataset, fs->dim, in->input_dim,
@@ -678,13 +695,13 @@ int orc_cli_evaluate(int argc, char **argv)
         goto done;
     }
     double t_pred = now_seconds() - t0;
-    /* test-time augmentation: average the views of each image (rows "path#variant") */
-    size_t rows = n, max_views = 1;
+    /* test-time augmentation: average the views of each image (rows "path#variant", and
+     * with several DATASETs rows of the same name in them) */
+    size_t rows = n, max_views = 1, groups = 0;
     int averaged = 0;
     for (size_t i = 0; i < n && !per_row && !averaged; i++)
         averaged = fs->paths[i][orc_augment_source_len(fs->paths[i])] == '#';
-    if (averaged) {
-        size_t groups = 0;
+    if (averaged || (ndatasets > 1 && !per_row)) {
         group = malloc(n * sizeof *group);
         if (group == NULL ||
             orc_augment_group_views((const char *const *)fs->paths, n, group, &groups, &err) !=
@@ -692,6 +709,9 @@ int orc_cli_evaluate(int argc, char **argv)
             fprintf(stderr, "orchard evaluate: %s\n", group == NULL ? "no memory" : err.msg);
             goto done;
         }
+        averaged = averaged || groups < n;
+    }
+    if (averaged) {
         size_t *views = calloc(groups, sizeof *views);
         uint32_t *yg = malloc(groups * sizeof *yg);
         pv = malloc(groups * k * sizeof *pv);
@@ -762,6 +782,12 @@ int orc_cli_evaluate(int argc, char **argv)
         json_string(f, mpath);
         fprintf(f, ",\n\"dataset\": ");
         json_string(f, dataset);
+        fprintf(f, ",\n\"datasets\": [");
+        for (size_t q = 0; q < ndatasets; q++) {
+            fprintf(f, "%s", q ? ", " : "");
+            json_string(f, datasets[q]);
+        }
+        fprintf(f, "]");
         fprintf(f, ",\n\"classifier\": {\"kind\": \"%s\", \"source\": \"%s\", \"input_dim\": %u, "
                    "\"hidden\": %u, \"C\": %g, \"l2_normalize\": %s},\n",
                 kind_name(in->kind), in->source == ORC_FEATURE_SOURCE_PCA ? "pca" : "features",

@@ -12,10 +12,27 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* the rows read so far, over every source; dim is known once the first source gave a header
+ * or a row (from then on every file and row must match it) */
 typedef struct growing {
     orc_featureset *fs;
     size_t cap_rows;
+    int dim_known;
+    const char *source;       /* the DATASET being read */
+    const char *first_source; /* the first DATASET, which set dim (NULL while reading it) */
+    size_t source_first_row;  /* fs->rows when this source began */
 } growing;
+
+/* a source (file: the CSV file of it, or NULL) whose dimension differs from the first
+ * source's */
+static orc_status dim_mismatch(const growing *g, const char *file, size_t dim, orc_error *err)
+{
+    int own = file != NULL && strcmp(file, g->source) != 0;
+    return orc_error_set(err, ORC_ERR_FORMAT, "%s%s%s has %zu feature values per row but %s has "
+                         "%zu: all DATASETs must have the same feature dimension",
+                         own ? file : "", own ? " in " : "", g->source, dim, g->first_source,
+                         g->fs->dim);
+}
 
 void orc_featureset_close(orc_featureset *fs)
 {
@@ -140,18 +157,27 @@ static orc_status read_csv(const char *file, growing *g, char **header, orc_erro
                            "(an orchard extract CSV), got '%.60s'", file, line);
         goto done;
     }
+    size_t dim = 1;
+    for (const char *c = line + 11; *c; c++)
+        dim += *c == ',';
+    if (g->dim_known && dim != fs->dim && g->first_source != NULL) {
+        st = dim_mismatch(g, file, dim, err);
+        goto done;
+    }
     if (*header == NULL) {
-        size_t dim = 1;
-        for (const char *c = line + 11; *c; c++)
-            dim += *c == ',';
         fs->dim = dim;
+        g->dim_known = 1;
         if ((*header = strdup(line)) == NULL) {
             st = orc_error_set(err, ORC_ERR_NO_MEMORY, "%s: no memory", file);
             goto done;
         }
     } else if (strcmp(*header, line) != 0) {
-        st = orc_error_set(err, ORC_ERR_FORMAT, "%s: header differs from the first file's "
-                           "(different feature columns)", file);
+        if (g->first_source != NULL)
+            st = orc_error_set(err, ORC_ERR_FORMAT, "%s: header differs from the one of %s "
+                               "(different feature columns)", file, g->first_source);
+        else
+            st = orc_error_set(err, ORC_ERR_FORMAT, "%s: header differs from the first file's "
+                               "(different feature columns)", file);
         goto done;
     }
     size_t lineno = 1;
@@ -230,14 +256,21 @@ static orc_status read_dataset(const char *dir, const char *column, growing *g, 
             break;
         if (vp.is_null || vl.is_null || vx.is_null || vl.str_len == 0 || vx.n_floats == 0) {
             st = orc_error_set(err, ORC_ERR_FORMAT, "%s: row %zu has a null or empty path, label "
-                               "or %s", dir, fs->rows + 1, column);
+                               "or %s", dir, fs->rows - g->source_first_row + 1, column);
             break;
         }
-        if (fs->rows == 0)
+        size_t row = fs->rows - g->source_first_row + 1; /* 1-based, in this source */
+        if (!g->dim_known) {
             fs->dim = vx.n_floats;
+            g->dim_known = 1;
+        }
+        if (vx.n_floats != fs->dim && row == 1 && g->first_source != NULL) {
+            st = dim_mismatch(g, NULL, vx.n_floats, err);
+            break;
+        }
         if (vx.n_floats != fs->dim) {
             st = orc_error_set(err, ORC_ERR_FORMAT, "%s: row %zu has %zu %s values, the first "
-                               "row %zu", dir, fs->rows + 1, vx.n_floats, column, fs->dim);
+                               "row %zu", dir, row, vx.n_floats, column, fs->dim);
             break;
         }
         if (fs->rows == g->cap_rows && (st = grow(g, dir, err)) != ORC_OK)
@@ -245,7 +278,7 @@ static orc_status read_dataset(const char *dir, const char *column, growing *g, 
         for (size_t j = 0; j < fs->dim; j++)
             if (!isfinite(vx.floats[j])) {
                 st = orc_error_set(err, ORC_ERR_FORMAT, "%s: row %zu: %s value %zu is not "
-                                   "finite", dir, fs->rows + 1, column, j);
+                                   "finite", dir, row, column, j);
                 break;
             }
         if (st != ORC_OK)
@@ -328,17 +361,12 @@ static orc_status list_csv(const char *dir, char ***out, size_t *count, orc_erro
     return ORC_OK;
 }
 
-orc_status orc_featureset_load(const char *path, int want_pca, orc_featureset **out,
-                               orc_error *err)
+/* append the rows of one DATASET (a CSV file, a folder of them, or a Parquet dataset) to g;
+ * header: the first CSV header of all sources (NULL until one is read), owned by the caller */
+static orc_status read_source(const char *path, int want_pca, growing *g, char **header,
+                              orc_error *err)
 {
-    if (path == NULL || out == NULL)
-        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "featureset: missing argument");
-    orc_featureset *fs = calloc(1, sizeof *fs);
-    if (fs == NULL)
-        return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
-    snprintf(fs->source, sizeof fs->source, "%s", path);
-    growing g = {fs, 0};
-    char **files = NULL, *header = NULL;
+    char **files = NULL;
     size_t nfiles = 0;
     orc_status st = ORC_OK;
     char parquet_dir[4200] = "";
@@ -355,7 +383,7 @@ orc_status orc_featureset_load(const char *path, int want_pca, orc_featureset **
         }
     }
     if (parquet_dir[0] != '\0') {
-        st = read_dataset(parquet_dir, column, &g, err);
+        st = read_dataset(parquet_dir, column, g, err);
     } else if (is_dir(path)) {
         char sub[4200];
         snprintf(sub, sizeof sub, "%s/%s", path, want_pca ? "pca" : "features");
@@ -368,9 +396,47 @@ orc_status orc_featureset_load(const char *path, int want_pca, orc_featureset **
             nfiles = 1;
     }
     for (size_t i = 0; st == ORC_OK && i < nfiles; i++)
-        st = read_csv(files[i], &g, &header, err);
-    if (st == ORC_OK && fs->rows == 0)
+        st = read_csv(files[i], g, header, err);
+    if (st == ORC_OK && g->fs->rows == g->source_first_row)
         st = orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "%s: no rows", path);
+    for (size_t i = 0; i < nfiles; i++)
+        free(files[i]);
+    free(files);
+    return st;
+}
+
+orc_status orc_featureset_load(const char *path, int want_pca, orc_featureset **out,
+                               orc_error *err)
+{
+    return orc_featureset_load_many(&path, 1, want_pca, out, err);
+}
+
+orc_status orc_featureset_load_many(const char *const *paths, size_t n, int want_pca,
+                                    orc_featureset **out, orc_error *err)
+{
+    if (paths == NULL || n == 0 || out == NULL)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "featureset: missing argument");
+    for (size_t i = 0; i < n; i++)
+        if (paths[i] == NULL)
+            return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "featureset: missing argument");
+    orc_featureset *fs = calloc(1, sizeof *fs);
+    if (fs == NULL)
+        return orc_error_set(err, ORC_ERR_NO_MEMORY, "no memory");
+    size_t used = 0; /* fs->source = "a + b + ...", cut at its size */
+    for (size_t i = 0; i < n && used < sizeof fs->source; i++) {
+        int w = snprintf(fs->source + used, sizeof fs->source - used, "%s%s", i ? " + " : "",
+                         paths[i]);
+        used += w > 0 ? (size_t)w : 0;
+    }
+    growing g = {fs, 0, 0, NULL, NULL, 0};
+    char *header = NULL;
+    orc_status st = ORC_OK;
+    for (size_t i = 0; st == ORC_OK && i < n; i++) {
+        g.source = paths[i];
+        g.first_source = i > 0 ? paths[0] : NULL;
+        g.source_first_row = fs->rows;
+        st = read_source(paths[i], want_pca, &g, &header, err);
+    }
     if (st == ORC_OK) { /* classes: sorted unique labels */
         char **sorted = malloc(fs->rows * sizeof *sorted);
         fs->label_index = malloc(fs->rows * sizeof *fs->label_index);
@@ -396,9 +462,6 @@ orc_status orc_featureset_load(const char *path, int want_pca, orc_featureset **
             }
         }
     }
-    for (size_t i = 0; i < nfiles; i++)
-        free(files[i]);
-    free(files);
     free(header);
     if (st != ORC_OK) {
         orc_featureset_close(fs);

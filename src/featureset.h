@@ -10,6 +10,10 @@
  *   - a folder: every *.csv file in it (sorted by name, errors.csv skipped), or in its
  *     features/ (or, with want_pca, pca/) subfolder when that exists. All files must share one
  *     header.
+ * Several DATASETs (orc_featureset_load_many) are read in argument order into one set, as if
+ * their rows were one file: all must have the same feature dimension (and CSV ones the same
+ * header); rows of the same name from two DATASETs stay separate rows (views of one image, for
+ * test-time augmentation, see augment.h).
  * Rows are kept in file order. The class list is the sorted (byte-wise) set of labels, the
  * order Keras and Orchard use, and label_index[i] indexes it.
  *
@@ -29,12 +33,17 @@ typedef struct orc_featureset {
     size_t class_count;
     char **classes;        /* [class_count], sorted */
     uint32_t *label_index; /* [rows] */
-    char source[4096];     /* the file or folder read */
+    char source[4096];     /* the file or folder read; "a + b" for several (cut to fit) */
 } orc_featureset;
 
 /* want_pca: in a folder, prefer pca/ over features/ */
 orc_status orc_featureset_load(const char *path, int want_pca, orc_featureset **out,
                                orc_error *err);
+/* the rows of paths[0], then paths[1], ... (n >= 1) in one set; the class list is built over
+ * all of them. A dimension that differs from paths[0]'s is refused with an error naming both
+ * DATASETs and both dimensions. orc_featureset_load is the n = 1 case. */
+orc_status orc_featureset_load_many(const char *const *paths, size_t n, int want_pca,
+                                    orc_featureset **out, orc_error *err);
 void orc_featureset_close(orc_featureset *fs);
 
 #endif

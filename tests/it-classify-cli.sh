@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # it-classify-cli.sh -- orchard train / evaluate / predict on a small synthetic features CSV:
-# selection table, evaluation.json contents, averaging of "#variant" views, refusal of corrupt
+# selection table, evaluation.json contents, averaging of "#variant" views, several DATASETs
+# (rows of one name in two of them are views of one image), refusal of corrupt
 # models, of a dataset with another class list, of another PCA model, and of bad command lines.
 set -u
 BUILD=${ORCHARD_BUILD:-build}
@@ -83,6 +84,36 @@ sed '$ s/,"Cherry",/,"Apple Braeburn",/' "$T/test-tta.csv" > "$T/test-mixed.csv"
 "$ORCHARD" evaluate "$T/m.orcls" "$T/test-mixed.csv" 2> "$T/err" && fail "mixed-label views accepted"
 grep -q "have different labels (Cherry, Apple Braeburn)" "$T/err" || fail "mixed views: $(cat "$T/err")"
 
+# several DATASETs (e.g. one extraction per --input-size): their rows in argument order; rows
+# of the same name are views of one image, in train --select's split and in evaluate's averaging
+gen 4 "$T/train-b.csv"
+gen 5 "$T/test-b.csv"
+"$ORCHARD" train "$T/train.csv" "$T/train-b.csv" -o "$T/m2.orcls" --select \
+    --selection-json "$T/sel2.json" > "$T/train2.out" 2> /dev/null || fail "train on two datasets"
+grep -q "on 360 rows x 8 features, 3 classes" "$T/train2.out" || fail "two datasets: $(tail -2 "$T/train2.out")"
+grep -q '"train_rows": 288, "validation_rows": 72, "validation_images": 36' "$T/sel2.json" \
+    || fail "two-dataset split sizes: $(head -c 80 "$T/sel2.json")"
+"$ORCHARD" evaluate "$T/m2.orcls" "$T/test-tta.csv" "$T/test-b.csv" -o "$T/eval2.json" \
+    > "$T/eval2.out" || fail "evaluate on two datasets"
+grep -q "540 rows are 180 images (up to 3 views each" "$T/eval2.out" || fail "two datasets tta: $(cat "$T/eval2.out")"
+/usr/bin/python3 - "$T/eval2.json" "$T/test-tta.csv" "$T/test-b.csv" <<'PY' || fail "two-dataset evaluation.json"
+import json, sys
+e = json.load(open(sys.argv[1]))
+assert e["test_time_augmentation"] == {"averaged": True, "dataset_rows": 540, "images": 180,
+                                       "max_views": 3}, e["test_time_augmentation"]
+assert e["rows"] == 180 and e["top1"] == 1.0, (e["rows"], e["top1"])
+assert [p["support"] for p in e["per_class"]] == [60, 60, 60]
+assert e["datasets"] == sys.argv[2:] and e["dataset"] == " + ".join(sys.argv[2:]), e["dataset"]
+PY
+"$ORCHARD" evaluate "$T/m2.orcls" "$T/test.csv" "$T/test-b.csv" -o "$T/eval3.json" > /dev/null \
+    || fail "evaluate on two plain datasets"
+grep -q '"test_time_augmentation": {"averaged": true, "dataset_rows": 360, "images": 180, "max_views": 2}' \
+    "$T/eval3.json" || fail "rows of the same name in two datasets are not averaged"
+"$ORCHARD" evaluate "$T/m2.orcls" "$T/test.csv" "$T/test-b.csv" --per-row | grep -q "on 360 rows" \
+    || fail "--per-row on two datasets"
+"$ORCHARD" evaluate "$T/m2.orcls" 2> "$T/err"; [ $? -eq 2 ] || fail "evaluate without DATASET"
+grep -q "need MODEL and at least one DATASET" "$T/err" || fail "evaluate usage: $(cat "$T/err")"
+
 # a linear model with explicit options, then the MLP
 "$ORCHARD" train "$T/train.csv" -o "$T/lin.orcls" -C 0.5 --l2-normalize --threads 1 > /dev/null \
     || fail "train linear"
@@ -130,4 +161,9 @@ grep -q "180 rows x 4 features" "$T/rp.out" || fail "pca dataset shape: $(cat "$
 "$ORCHARD" evaluate "$T/rp.orcls" "$T/test-pca" --pca "$T/real.orpca" | grep -q "top-1 100.00%" \
     || fail "evaluate on a Parquet pca dataset"
 "$ORCHARD" evaluate "$T/rp.orcls" "$T/test-pca" --pca "$T/a.orpca" 2> /dev/null && fail "other pca"
+# DATASETs of different dimensions are refused, naming both (a Parquet one and a CSV)
+"$ORCHARD" evaluate "$T/rp.orcls" "$T/test-pca" "$T/test2.csv" --pca "$T/real.orpca" 2> "$T/err" \
+    && fail "datasets of different dimensions accepted"
+grep -q "test2.csv has 8 feature values per row but $T/test-pca has 4" "$T/err" \
+    || fail "dimension mismatch: $(cat "$T/err")"
 echo "it-classify-cli: ok"
