@@ -869,6 +869,10 @@ static void predict_usage(FILE *f)
         "                      dihedral, or rot90,rot270,mirror,...) and average the class\n"
         "                      probabilities of all views (default none; latency grows with\n"
         "                      the number of views)\n"
+        "  --input-size LIST   network input sizes, comma-separated (default: the weight\n"
+        "                      file's, 224): every view runs at every size and all their\n"
+        "                      probabilities are averaged; use the sizes the training rows\n"
+        "                      were extracted at (orchard extract --input-size), e.g. 224,288\n"
         "  -h, --help          this help\n");
 }
 
@@ -964,14 +968,47 @@ static const char *default_weights(char *buf, size_t n)
     return "weights/mobilenet_v2_1.0_224.orw";
 }
 
+#define PREDICT_SIZES_MAX 4
+
+/* --input-size 224,288: up to PREDICT_SIZES_MAX sizes in ORC_MODEL_INPUT_MIN..MAX, no repeats */
+static int parse_sizes(const char *list, size_t *sizes, unsigned *n)
+{
+    *n = 0;
+    const char *p = list;
+    for (;;) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long v = strtoul(p, &end, 10);
+        if (end == p || errno != 0 || v < ORC_MODEL_INPUT_MIN || v > ORC_MODEL_INPUT_MAX ||
+            (*end != ',' && *end != '\0') || *n == PREDICT_SIZES_MAX) {
+            fprintf(stderr, "orchard predict: --input-size: '%s' is not a list of at most %d "
+                            "sizes in %d..%d\n", list, PREDICT_SIZES_MAX, ORC_MODEL_INPUT_MIN,
+                    ORC_MODEL_INPUT_MAX);
+            return 0;
+        }
+        for (unsigned i = 0; i < *n; i++)
+            if (sizes[i] == v) {
+                fprintf(stderr, "orchard predict: --input-size: %lu is listed twice\n", v);
+                return 0;
+            }
+        sizes[(*n)++] = v;
+        if (*end == '\0')
+            return 1;
+        p = end + 1;
+    }
+}
+
 int orc_cli_predict(int argc, char **argv)
 {
     static const struct option longs[] = {
         {"json", no_argument, NULL, 1},         {"weights", required_argument, NULL, 2},
         {"pca", required_argument, NULL, 3},    {"threads", required_argument, NULL, 4},
         {"top", required_argument, NULL, 5},    {"help", no_argument, NULL, 'h'},
-        {"tta", required_argument, NULL, 6},    {NULL, 0, NULL, 0}};
+        {"tta", required_argument, NULL, 6},    {"input-size", required_argument, NULL, 7},
+        {NULL, 0, NULL, 0}};
     unsigned variants[ORC_AUGMENT_VARIANTS] = {0}, nviews = 1;
+    size_t sizes[PREDICT_SIZES_MAX] = {0}; /* 0: the weight file's */
+    unsigned nsizes = 1;
     int json = 0;
     const char *weights = NULL, *pca = NULL;
     unsigned threads = 2, top = 5;
@@ -998,6 +1035,10 @@ int orc_cli_predict(int argc, char **argv)
             }
             break;
         }
+        case 7:
+            if (!parse_sizes(optarg, sizes, &nsizes))
+                return ORC_EXIT_USAGE;
+            break;
         case 'h': predict_usage(stdout); return ORC_EXIT_OK;
         default: predict_usage(stderr); return ORC_EXIT_USAGE;
         }
@@ -1012,13 +1053,13 @@ int orc_cli_predict(int argc, char **argv)
         weights = default_weights(wbuf, sizeof wbuf);
     orc_error err = {0};
     orc_classifier *cls = NULL;
-    orc_model *net = NULL;
+    orc_model *nets[PREDICT_SIZES_MAX] = {NULL};
     orc_pca_model *pm = NULL;
     float *proj = NULL;
     pathlist inputs = {0};
     uint8_t *img = NULL;
     float *feat = NULL, *prob = NULL, *vprob = NULL;
-    size_t *order = NULL;
+    size_t *order = NULL, *one_group = NULL;
     int rc = ORC_EXIT_FATAL, failures = 0;
     if (orc_classifier_load(argv[optind], &cls, &err) != ORC_OK) {
         fprintf(stderr, "orchard predict: %s\n", err.msg);
@@ -1059,12 +1100,19 @@ int orc_cli_predict(int argc, char **argv)
     mo.batch_capacity = nviews;
     mo.parallelism = ORC_MODEL_SPLIT;
     double t_open = now_seconds();
-    if (orc_model_open(weights, &mo, &net, &err) != ORC_OK) {
-        fprintf(stderr, "orchard predict: %s\n", err.msg);
-        goto done;
+    size_t max_side = 0;
+    for (unsigned z = 0; z < nsizes; z++) {
+        mo.input_size = sizes[z];
+        if (orc_model_open(weights, &mo, &nets[z], &err) != ORC_OK) {
+            fprintf(stderr, "orchard predict: %s\n", err.msg);
+            goto done;
+        }
+        size_t side_z = orc_model_input_size(nets[z]);
+        max_side = side_z > max_side ? side_z : max_side;
     }
     t_open = now_seconds() - t_open;
-    size_t side = orc_model_input_size(net), dim = orc_model_feature_dim(net);
+    orc_model *net = nets[0];
+    size_t dim = orc_model_feature_dim(net), nrows = (size_t)nsizes * nviews;
     size_t k = in->class_count;
     size_t want = pm != NULL ? orc_pca_model_get_info(pm)->dim : in->input_dim;
     if (dim != want) {
@@ -1074,15 +1122,17 @@ int orc_cli_predict(int argc, char **argv)
     }
     if (top > k)
         top = (unsigned)k;
-    size_t img_bytes = side * side * orc_model_input_channels(net);
-    img = malloc(img_bytes * (nviews + 1)); /* [views][side][side][3], then the decoded image */
+    const size_t channels = orc_model_input_channels(net);
+    size_t img_cap = max_side * max_side * channels; /* one image at the largest size */
+    img = malloc(img_cap * (nviews + 1)); /* [views][side][side][3], then the decoded image */
     feat = malloc(nviews * dim * sizeof *feat);
     prob = malloc(k * sizeof *prob);
-    vprob = malloc(nviews * k * sizeof *vprob);
+    vprob = malloc(nrows * k * sizeof *vprob); /* [sizes][views][k] */
     order = malloc(k * sizeof *order);
     proj = malloc(nviews * in->input_dim * sizeof *proj);
+    one_group = calloc(nrows, sizeof *one_group); /* every row a view of the one image */
     if (img == NULL || feat == NULL || prob == NULL || vprob == NULL || order == NULL ||
-        proj == NULL) {
+        proj == NULL || one_group == NULL) {
         fprintf(stderr, "orchard predict: no memory\n");
         goto done;
     }
@@ -1093,8 +1143,32 @@ int orc_cli_predict(int argc, char **argv)
     for (size_t i = 0; i < inputs.n; i++) {
         const char *path = inputs.v[i];
         double t0 = now_seconds();
-        uint8_t *decoded = img + nviews * img_bytes;
-        if (orc_image_load(path, side, decoded, NULL, &err) != ORC_OK) {
+        uint8_t *decoded = img + nviews * img_cap;
+        double t_decode = 0.0;
+        int bad = 0;
+        for (unsigned z = 0; z < nsizes && !bad; z++) {
+            const size_t side = orc_model_input_size(nets[z]), img_bytes = side * side * channels;
+            double td = now_seconds();
+            if (orc_image_load(path, side, decoded, NULL, &err) != ORC_OK) {
+                bad = 1;
+                break;
+            }
+            t_decode += now_seconds() - td;
+            for (unsigned v = 0; v < nviews; v++)
+                if (orc_augment_dihedral(decoded, side, channels, variants[v],
+                                         img + v * img_bytes, &err) != ORC_OK) {
+                    fprintf(stderr, "orchard predict: %s: %s\n", path, err.msg);
+                    goto done;
+                }
+            if (orc_model_run(nets[z], img, nviews, feat, &err) != ORC_OK ||
+                (pm != NULL && orc_pca_apply(pm, feat, nviews, dim, proj, &err) != ORC_OK) ||
+                orc_classifier_predict(cls, pm != NULL ? proj : feat, nviews, 1,
+                                       vprob + (size_t)z * nviews * k, &err) != ORC_OK) {
+                fprintf(stderr, "orchard predict: %s: %s\n", path, err.msg);
+                goto done;
+            }
+        }
+        if (bad) {
             failures++;
             if (json) {
                 printf("{\"path\": ");
@@ -1107,19 +1181,7 @@ int orc_cli_predict(int argc, char **argv)
             }
             continue;
         }
-        double t1 = now_seconds();
-        static const size_t one_group[ORC_AUGMENT_VARIANTS] = {0};
-        for (unsigned v = 0; v < nviews; v++)
-            if (orc_augment_dihedral(decoded, side, orc_model_input_channels(net), variants[v],
-                                     img + v * img_bytes, &err) != ORC_OK) {
-                fprintf(stderr, "orchard predict: %s: %s\n", path, err.msg);
-                goto done;
-            }
-        if (orc_model_run(net, img, nviews, feat, &err) != ORC_OK ||
-            (pm != NULL && orc_pca_apply(pm, feat, nviews, dim, proj, &err) != ORC_OK) ||
-            orc_classifier_predict(cls, pm != NULL ? proj : feat, nviews, 1, vprob, &err) !=
-                ORC_OK ||
-            orc_augment_average_views(vprob, nviews, k, one_group, 1, prob, &err) != ORC_OK) {
+        if (orc_augment_average_views(vprob, nrows, k, one_group, 1, prob, &err) != ORC_OK) {
             fprintf(stderr, "orchard predict: %s: %s\n", path, err.msg);
             goto done;
         }
@@ -1148,9 +1210,9 @@ int orc_cli_predict(int argc, char **argv)
                 json_string(stdout, orc_classifier_class_name(cls, order[a]));
                 printf(", \"probability\": %.6f}", prob[order[a]]);
             }
-            printf("], \"views\": %u, \"latency_ms\": %.3f, \"decode_ms\": %.3f, "
-                   "\"network_and_classifier_ms\": %.3f}\n", nviews, ms, 1e3 * (t1 - t0),
-                   1e3 * (t2 - t1));
+            printf("], \"views\": %zu, \"latency_ms\": %.3f, \"decode_ms\": %.3f, "
+                   "\"network_and_classifier_ms\": %.3f}\n", nrows, ms, 1e3 * t_decode,
+                   1e3 * (t2 - t0) - 1e3 * t_decode);
         } else {
             printf("%s\t%s\t%.4f\t%.1f ms\ttop:", path, orc_classifier_class_name(cls, order[0]),
                    prob[order[0]], ms);
@@ -1174,8 +1236,10 @@ done:
     free(vprob);
     free(order);
     free(proj);
+    free(one_group);
     orc_pca_model_close(pm);
-    orc_model_close(net);
+    for (unsigned z = 0; z < nsizes; z++)
+        orc_model_close(nets[z]);
     orc_classifier_close(cls);
     return rc;
 }

@@ -444,13 +444,20 @@ orc_status orc_model_open_weights(const orc_weights *w, const orc_model_options 
 {
     if (w == NULL)
         return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "orc_model_open: NULL weights");
-    const orc_weights_info *info = orc_weights_get_info(w);
-    orc_layer *layers = calloc(info->layer_count ? info->layer_count : 1, sizeof *layers);
+    orc_weights_info info = *orc_weights_get_info(w);
+    if (opt != NULL && opt->input_size != 0) {
+        if (opt->input_size < ORC_MODEL_INPUT_MIN || opt->input_size > ORC_MODEL_INPUT_MAX)
+            return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT,
+                                 "input size %zu is out of range (%d..%d)", opt->input_size,
+                                 ORC_MODEL_INPUT_MIN, ORC_MODEL_INPUT_MAX);
+        info.input_size = (uint32_t)opt->input_size;
+    }
+    orc_layer *layers = calloc(info.layer_count ? info.layer_count : 1, sizeof *layers);
     if (layers == NULL)
         return orc_error_set(err, ORC_ERR_NO_MEMORY, "out of memory for the layer list");
-    for (uint32_t i = 0; i < info->layer_count; i++)
+    for (uint32_t i = 0; i < info.layer_count; i++)
         layers[i] = *orc_weights_layer(w, i);
-    orc_status st = orc_model_open_layers(info, layers, opt, out, err);
+    orc_status st = orc_model_open_layers(&info, layers, opt, out, err);
     free(layers);
     return st;
 }

@@ -39,11 +39,17 @@ typedef struct orc_model_options {
     orc_model_parallelism parallelism;
     int unfused;            /* 1: run every layer on its own, no fused blocks (model.c); the
                                features are bitwise the same, only speed differs */
+    size_t input_size;      /* 0: the weight file's (224); else run the network on
+                               input_size x input_size images (ORC_MODEL_INPUT_MIN..MAX):
+                               the layers are convolutions, the pooled feature stays 1280-d */
 } orc_model_options;
+
+#define ORC_MODEL_INPUT_MIN 32
+#define ORC_MODEL_INPUT_MAX 1024
 
 typedef struct orc_model orc_model;
 
-/* threads 1, isa orc_isa_best(), batch_capacity 32, ORC_MODEL_AUTO */
+/* threads 1, isa orc_isa_best(), batch_capacity 32, ORC_MODEL_AUTO, input_size 0 */
 void orc_model_options_default(orc_model_options *opt);
 
 /* From a .orw file (opened, packed, closed again: the model keeps no mapping). */

@@ -779,7 +779,10 @@ static orc_status compute_ids(job *j, orc_error *err)
         hasher_add_str(&all, hex);
     }
     char cfg[160];
-    snprintf(cfg, sizeof cfg, "shard_size=%zu isa=%s", j->shard_size, orc_isa_name(j->o->isa));
+    int n_cfg = snprintf(cfg, sizeof cfg, "shard_size=%zu isa=%s", j->shard_size,
+                         orc_isa_name(j->o->isa));
+    if (j->o->input_size != 0 && n_cfg > 0 && (size_t)n_cfg < sizeof cfg) /* else ids as before */
+        snprintf(cfg + n_cfg, sizeof cfg - (size_t)n_cfg, " input_size=%zu", j->o->input_size);
     hasher_add_str(&all, cfg);
     if (j->augment[0] != '\0')
         hasher_add_str(&all, j->augment);
@@ -803,6 +806,8 @@ static orc_status manifest_text(job *j, text *t)
                 orc_isa_name(j->o->isa));
     if (j->augment[0] != '\0')
         text_printf(t, "augment %s\n", j->augment);
+    if (j->o->input_size != 0)
+        text_printf(t, "input_size %zu\n", j->o->input_size);
     for (size_t s = 0; s < j->nshards; s++)
         text_printf(t, "shard %zu %s\n", s, j->shard_sha[s]);
     return t->failed ? ORC_ERR_NO_MEMORY : ORC_OK;
@@ -859,6 +864,13 @@ static void describe_change(job *j, const char *prev, char *out, size_t cap)
         o = clamp_add(o, cap, snprintf(out + o, cap - o, "--augment %s then, %s now; ",
                               prev_augment[0] ? prev_augment : "none",
                               j->augment[0] ? j->augment : "none"));
+    size_t prev_size = 0;
+    if ((p = strstr(prev, "\ninput_size ")) != NULL)
+        prev_size = strtoull(p + 12, NULL, 10);
+    if (prev_size != j->o->input_size)
+        o = clamp_add(o, cap, snprintf(out + o, cap - o, "--input-size %zu then, %zu now; ",
+                              prev_size ? prev_size : (size_t)224,
+                              j->o->input_size ? j->o->input_size : (size_t)224));
     if (strstr(prev, j->weights_sha) == NULL && o < cap)
         o = clamp_add(o, cap, snprintf(out + o, cap - o, "other weights or ISA; "));
     size_t changed = 0, first_changed = SIZE_MAX;
@@ -1637,6 +1649,7 @@ static orc_status write_run_json(job *j, const orc_pca_model *m, const char *pca
                     "  \"shard_size\": %zu,\n",
                 j->o->threads, j->g != NULL ? j->g->size : 1u, j->batch, j->shard_size);
     text_printf(&t, "  \"augment\": \"%s\",\n", j->augment[0] ? j->augment : "none");
+    text_printf(&t, "  \"input_size\": %zu,\n", j->side);
     text_printf(&t, "  \"region\": ");
     if (j->s3 != NULL)
         text_json_str(&t, orc_s3_region(j->s3));
@@ -1701,6 +1714,8 @@ static orc_status read_manifest_settings(job *j, orc_error *err)
         sscanf(p + 5, "%63s", isa);
     if ((p = strstr(man, "\naugment ")) != NULL)
         sscanf(p + 9, "%127s", j->augment);
+    if ((p = strstr(man, "\ninput_size ")) != NULL)
+        j->opt.input_size = strtoull(p + 12, NULL, 10);
     free(man);
     if (input[0] == '\0' || shard == 0 || isa[0] == '\0')
         return orc_error_set(err, ORC_ERR_FORMAT, "%s/_manifest is incomplete", j->o->output);
@@ -2121,6 +2136,7 @@ static orc_status run_job(job *j, orc_pipeline_report *rep, orc_error *err)
     mo.threads = o->threads;
     mo.isa = o->isa;
     mo.batch_capacity = j->batch;
+    mo.input_size = o->input_size;
     st = orc_model_open_weights(w, &mo, &j->model, err);
     orc_weights_close(w);
     if (st != ORC_OK)

@@ -111,6 +111,10 @@ typedef struct orc_pipeline_options {
      * path "URI#variant" (augment.h names), same label; they count as files for the shards.
      * finalize takes it from the manifest. */
     const char *augment;
+    /* network input side (0: the weight file's, 224): the images are resized to it and the
+     * network runs at it (model.h); the feature stays 1280-d. A non-default size is part of
+     * the run id and the manifest (resume refuses a change); finalize takes it from there. */
+    size_t input_size;
 } orc_pipeline_options;
 
 void orc_pipeline_options_default(orc_pipeline_options *opt);

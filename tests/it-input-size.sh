@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# it-input-size.sh -- the network run at another input size: `orchard extract --input-size 288`
+# gives other (not 224's) 1280-d rows for the same images; Parquet runs record the size in
+# run.json and _manifest, resume at the same size and refuse another one naming the change;
+# array mode + finalize take it from the manifest (same PCA model as one process); bad sizes are
+# usage errors. `orchard predict --input-size 224,288` averages the class probabilities of the
+# two sizes: exactly the mean of `--input-size 224` and `--input-size 288` alone.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+BUILD=${ORCHARD_BUILD:-build}
+SHARED=${ORCHARD_SHARED:-../shared}
+ORCHARD="$BUILD/orchard"
+PY=/usr/bin/python3
+fail() { echo "it-input-size: FAIL: $*"; exit 1; }
+[ -x "$ORCHARD" ] || fail "no $ORCHARD"
+T=$(mktemp -d /tmp/orchard-it-input-size-XXXXXX)
+trap 'rm -rf "$T"' EXIT
+IN="$T/in"
+copy_test_images "$IN" 6 "Kiwi" "Pear 2"
+
+"$ORCHARD" extract --help | grep -q -- "--input-size N" || fail "extract --help lacks --input-size"
+"$ORCHARD" predict --help | grep -q -- "--input-size LIST" || fail "predict --help lacks --input-size"
+for s in 224 288; do
+    "$ORCHARD" extract "$IN" "$T/csv$s" --format csv --input-size $s --threads 2 --quiet \
+        2>"$T/log.csv$s" || { cat "$T/log.csv$s"; fail "csv run at $s"; }
+done
+"$ORCHARD" extract "$IN" "$T/csvdef" --format csv --threads 2 --quiet 2>"$T/log.csvdef" ||
+    { cat "$T/log.csvdef"; fail "csv run at the default size"; }
+cmp -s "$T/csv224/features.csv" "$T/csvdef/features.csv" ||
+    fail "--input-size 224 differs from the default (the weight file's 224)"
+"$PY" - "$T" <<'PY' || fail "288 rows"
+import csv, sys
+import numpy as np
+t = sys.argv[1]
+a = list(csv.reader(open(f"{t}/csv224/features.csv")))
+b = list(csv.reader(open(f"{t}/csv288/features.csv")))
+assert a[0] == b[0] and len(a[0]) == 2 + 1280, "headers"
+assert [r[:2] for r in a] == [r[:2] for r in b] and len(a) == 13, "paths, labels and order"
+for ra, rb in zip(a[1:], b[1:]):
+    x, y = np.array(ra[2:], float), np.array(rb[2:], float)
+    assert np.isfinite(y).all() and (y >= 0).all() and (y <= 6).all(), "ReLU6 range"
+    assert np.abs(x - y).max() > 0.05, f"{ra[0]}: 288 features equal the 224 ones"
+    c = x @ y / np.linalg.norm(x) / np.linalg.norm(y)
+    assert c > 0.6, f"{ra[0]}: 224 and 288 features unrelated (cosine {c:.3f})"
+print("ok")
+PY
+
+# Parquet: the size is part of the run
+run() { "$ORCHARD" extract "$IN" "$T/out" --shard-size 5 --pca-k 2 --threads 2 --quiet "$@"; }
+run --input-size 288 2>"$T/log1" || { cat "$T/log1"; fail "parquet run"; }
+grep -q '"input_size": 288' "$T/out/run.json" || fail "run.json does not record the size"
+grep -q '^input_size 288$' "$T/out/_manifest" || fail "the manifest does not record the size"
+run --input-size 288 2>"$T/log2" || { cat "$T/log2"; fail "rerun"; }
+grep -q "3 of 3 shards resumed" "$T/log2" || { cat "$T/log2"; fail "the same size did not resume"; }
+run 2>"$T/log3" && fail "a rerun at the default size was not refused"
+grep -q -- "--input-size 288 then, 224 now" "$T/log3" || { cat "$T/log3"; fail "the refusal does not name the size"; }
+"$ORCHARD" extract "$IN" "$T/out224" --shard-size 5 --pca-k 2 --threads 2 --quiet 2>"$T/log4" ||
+    { cat "$T/log4"; fail "default run"; }
+grep -q '"input_size": 224' "$T/out224/run.json" || fail "run.json of a default run"
+grep -q '^input_size' "$T/out224/_manifest" && fail "a default run's manifest names a size"
+
+for i in 0 1; do
+    "$ORCHARD" extract "$IN" "$T/arr" --shard $i/2 --shard-size 5 --threads 2 --quiet \
+        --input-size 288 2>"$T/log.a$i" || { cat "$T/log.a$i"; fail "array task $i"; }
+done
+"$ORCHARD" finalize "$T/arr" --pca-k 2 --threads 2 --quiet 2>"$T/log.f" || { cat "$T/log.f"; fail "finalize"; }
+grep -q '"input_size": 288' "$T/arr/run.json" || fail "finalize lost the size"
+cmp -s "$T/arr/pca.orpca" "$T/out/pca.orpca" || fail "array + finalize gave another PCA model"
+
+for bad in 31 1025 abc 288x; do
+    "$ORCHARD" extract "$IN" "$T/bad" --input-size "$bad" 2>"$T/log.bad"; rc=$?
+    [ $rc -eq 2 ] || fail "--input-size $bad exited $rc, expected 2"
+    grep -q -- "--input-size" "$T/log.bad" || { cat "$T/log.bad"; fail "--input-size $bad: message"; }
+done
+
+# predict at two sizes = the mean of the two sizes alone (a model trained on both sizes' rows)
+mkdir -p "$T/both"
+cp "$T/csv224/features.csv" "$T/both/a.csv"
+cp "$T/csv288/features.csv" "$T/both/b.csv"
+"$ORCHARD" train "$T/both" -o "$T/m.orcls" 2>"$T/log.train" || { cat "$T/log.train"; fail "train"; }
+IMG="$IN/Kiwi/$(ls "$IN/Kiwi" | head -n 1)"
+for s in 224 288 224,288; do
+    "$ORCHARD" predict "$T/m.orcls" "$IMG" --json --top 2 --input-size $s >"$T/p$s.json" \
+        2>"$T/log.p$s" || { cat "$T/log.p$s"; fail "predict --input-size $s"; }
+done
+"$PY" - "$T" <<'PY' || fail "predict at two sizes"
+import json, sys
+t = sys.argv[1]
+p = {s: json.load(open(f"{t}/p{s}.json")) for s in ("224", "288", "224,288")}
+prob = {s: {e["label"]: e["probability"] for e in v["top"]} for s, v in p.items()}
+assert p["224,288"]["views"] == 2 and p["224"]["views"] == 1, "views"
+for label in ("Kiwi", "Pear 2"):
+    want = (prob["224"][label] + prob["288"][label]) / 2
+    assert abs(prob["224,288"][label] - want) < 2e-6, f"{label}: {prob['224,288'][label]} != {want}"
+assert prob["224"]["Kiwi"] != prob["288"]["Kiwi"], "the two sizes gave the same probabilities"
+print("ok")
+PY
+"$ORCHARD" predict "$T/m.orcls" "$IMG" --input-size 224,224 2>"$T/log.pb"; rc=$?
+[ $rc -eq 2 ] || fail "predict --input-size 224,224 exited $rc, expected 2"
+grep -q "224 is listed twice" "$T/log.pb" || { cat "$T/log.pb"; fail "repeated size message"; }
+"$ORCHARD" predict "$T/m.orcls" "$IMG" --input-size 16 2>"$T/log.pc"; rc=$?
+[ $rc -eq 2 ] || fail "predict --input-size 16 exited $rc, expected 2"
+echo "it-input-size: ok"
