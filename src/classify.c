@@ -1,10 +1,10 @@
 /* classify.c -- softmax regression / MLP head: objective, L-BFGS training, prediction and the
  * .orcls model file (see classify.h for the model and the objective).
  *
- * .orcls layout (little-endian, fixed width, version 1):
+ * .orcls layout (little-endian, fixed width, version 2):
  *   off  size  field
  *     0     8  magic "ORCLASS\0"
- *     8     4  u32 version (1)
+ *     8     4  u32 version (2; version 1 files, without the input sizes, are still read)
  *    12     4  u32 header size (256)
  *    16     8  u64 file size (bytes, digest included)
  *    24     4  u32 kind (1 linear, 2 mlp)          28  4  u32 source (1 features, 2 pca)
@@ -17,7 +17,11 @@
  *    88     8  u64 names offset (256)              96  8  u64 names size
  *   104     8  u64 tensors offset (64-aligned)    112  8  u64 tensors size
  *   120    64  PCA model SHA-256, 64 ASCII hex digits (zeros when source is features)
- *   184    72  zero
+ *   184     4  u32 network input size count n (0..4; 0: not recorded, the weight file's
+ *                  default; always 0 in version 1, where 184..255 are zero)
+ *   188    16  4 x u32 network input sizes of the training rows (32..1024, no repeats, in the
+ *                  order given to orchard train; slots n..3 zero)
+ *   204    52  zero
  *   256        names: k x (u16 length, bytes), zero padding to a multiple of 64
  *              tensors, float32, each 64-byte aligned: mean[d], scale[d], then
  *              linear: W[k][d], b[k]; mlp: W1[hidden][d], b1[hidden], W2[k][hidden], b2[k]
@@ -29,6 +33,7 @@
 #include "gemmtn/gemmtn.h"
 #include "isa.h"
 #include "lbfgs.h"
+#include "model.h"
 
 #include <errno.h>
 #include <math.h>
@@ -40,7 +45,8 @@
 #include <time.h>
 
 #define CLS_MAGIC "ORCLASS"
-#define CLS_VERSION 1u
+#define CLS_VERSION 2u
+#define CLS_VERSION_NO_SIZES 1u /* still read: no input sizes recorded */
 #define CLS_HEADER 256u
 #define CLS_MAX_DIM (1u << 20)
 #define CLS_MAX_CLASSES 65535u
@@ -697,6 +703,44 @@ orc_status orc_classifier_set_source(orc_classifier *c, orc_feature_source sourc
     return ORC_OK;
 }
 
+/* NULL if sizes[0..n) is a valid record, else why not (in why) */
+static const char *bad_input_sizes(const uint32_t *sizes, size_t n, char *why, size_t len)
+{
+    if (n > ORC_CLASSIFIER_INPUT_SIZES_MAX) {
+        snprintf(why, len, "%zu network input sizes, at most %d", n,
+                 ORC_CLASSIFIER_INPUT_SIZES_MAX);
+        return why;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (sizes[i] < ORC_MODEL_INPUT_MIN || sizes[i] > ORC_MODEL_INPUT_MAX) {
+            snprintf(why, len, "network input size %u is not in %d..%d", sizes[i],
+                     ORC_MODEL_INPUT_MIN, ORC_MODEL_INPUT_MAX);
+            return why;
+        }
+        for (size_t j = 0; j < i; j++)
+            if (sizes[j] == sizes[i]) {
+                snprintf(why, len, "network input size %u is listed twice", sizes[i]);
+                return why;
+            }
+    }
+    return NULL;
+}
+
+orc_status orc_classifier_set_input_sizes(orc_classifier *c, const uint32_t *sizes, size_t n,
+                                          orc_error *err)
+{
+    char why[96];
+    if (c == NULL || (sizes == NULL && n > 0))
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "classifier: missing argument");
+    if (bad_input_sizes(sizes, n, why, sizeof why) != NULL)
+        return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "classifier: %s", why);
+    memset(c->info.input_sizes, 0, sizeof c->info.input_sizes);
+    for (size_t i = 0; i < n; i++)
+        c->info.input_sizes[i] = sizes[i];
+    c->info.input_size_count = (uint32_t)n;
+    return ORC_OK;
+}
+
 /* ---- prediction ---------------------------------------------------------------------------- */
 
 typedef struct predict_job {
@@ -858,6 +902,9 @@ orc_status orc_classifier_save(const orc_classifier *c, const char *path, orc_er
     put_u64(buf + 112, tb);
     if (c->info.source == ORC_FEATURE_SOURCE_PCA)
         memcpy(buf + 120, c->info.pca_sha256, 64);
+    put_u32(buf + 184, c->info.input_size_count);
+    for (uint32_t i = 0; i < c->info.input_size_count; i++)
+        put_u32(buf + 188 + 4 * i, c->info.input_sizes[i]);
     unsigned char *p = buf + CLS_HEADER;
     for (uint32_t i = 0; i < k; i++) {
         size_t len = strlen(c->names[i]);
@@ -935,10 +982,11 @@ orc_status orc_classifier_load(const char *path, orc_classifier **out, orc_error
         goto done;
     }
     uint32_t version = get_u32(buf + 8);
-    if (version != CLS_VERSION) {
+    if (version != CLS_VERSION && version != CLS_VERSION_NO_SIZES) {
         st = orc_error_set(err, ORC_ERR_VERSION,
-                           "%s: classifier format version %u, this orchard reads version %u: "
-                           "retrain it with orchard train", path, version, CLS_VERSION);
+                           "%s: classifier format version %u, this orchard reads versions %u "
+                           "and %u: retrain it with orchard train", path, version,
+                           CLS_VERSION_NO_SIZES, CLS_VERSION);
         goto done;
     }
     if (get_u32(buf + 12) != CLS_HEADER || get_u64(buf + 16) != size) {
@@ -977,10 +1025,29 @@ orc_status orc_classifier_load(const char *path, orc_classifier **out, orc_error
         st = orc_error_set(err, ORC_ERR_FORMAT, "%s: section offsets/sizes do not add up", path);
         goto done;
     }
+    uint32_t nsizes = 0, sizes[ORC_CLASSIFIER_INPUT_SIZES_MAX] = {0};
+    if (version == CLS_VERSION) {
+        char why[96];
+        nsizes = get_u32(buf + 184);
+        int unused_set = 0;
+        for (uint32_t i = 0; i < ORC_CLASSIFIER_INPUT_SIZES_MAX; i++) {
+            sizes[i] = get_u32(buf + 188 + 4 * i);
+            unused_set |= i >= nsizes && sizes[i] != 0;
+        }
+        const char *bad = bad_input_sizes(sizes, nsizes, why, sizeof why);
+        if (bad == NULL && unused_set)
+            bad = "an unused network input size slot is not zero";
+        if (bad != NULL) {
+            st = orc_error_set(err, ORC_ERR_FORMAT, "%s: bad header: %s", path, bad);
+            goto done;
+        }
+    }
     if ((c = classifier_alloc(d, k, h)) == NULL) {
         st = orc_error_set(err, ORC_ERR_NO_MEMORY, "cannot read model %s: no memory", path);
         goto done;
     }
+    c->info.input_size_count = nsizes;
+    memcpy(c->info.input_sizes, sizes, sizeof sizes);
     c->info.kind = (orc_classifier_kind)kind;
     c->info.source = (orc_feature_source)source;
     c->info.l2_normalize = (int)(flags & 1);

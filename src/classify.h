@@ -20,7 +20,8 @@
  * The model file (.orcls) is described at the top of classify.c: little-endian fixed-width
  * header, magic + version checked first, 64-byte aligned float32 tensors, SHA-256 of everything
  * before the trailing 32-byte digest. It records the class names, the feature source (features
- * or pca) and, for pca, the SHA-256 of the .orpca file it was trained on.
+ * or pca), for pca the SHA-256 of the .orpca file it was trained on, and the network input
+ * sizes the training rows were extracted at (orchard predict runs the network at those).
  *
  * Thread safety: an orc_classifier is immutable after train/load; predict may be called from
  * any number of threads at once.
@@ -55,6 +56,8 @@ typedef struct orc_classifier_options {
     int force_scalar;      /* 1: use the portable kernel (tests) */
 } orc_classifier_options;
 
+#define ORC_CLASSIFIER_INPUT_SIZES_MAX 4
+
 typedef struct orc_classifier_info {
     orc_classifier_kind kind;
     orc_feature_source source;
@@ -65,6 +68,10 @@ typedef struct orc_classifier_info {
     int l2_normalize;
     double C;
     char pca_sha256[65];   /* hex SHA-256 of the .orpca file; "" for source features */
+    /* network input sizes of the training rows (orchard extract --input-size), in order;
+     * count 0: not recorded, i.e. the weight file's default (224) */
+    uint32_t input_size_count;
+    uint32_t input_sizes[ORC_CLASSIFIER_INPUT_SIZES_MAX];
     /* training record (0 in a model trained elsewhere) */
     uint64_t train_rows;
     uint32_t iterations, evaluations;
@@ -86,6 +93,11 @@ orc_status orc_classifier_train(const float *x, const uint32_t *labels, size_t n
 /* Record where the inputs come from; pca_sha256 (64 hex digits) required for PCA, else NULL. */
 orc_status orc_classifier_set_source(orc_classifier *c, orc_feature_source source,
                                      const char *pca_sha256, orc_error *err);
+
+/* Record the network input sizes of the training rows: n <= ORC_CLASSIFIER_INPUT_SIZES_MAX
+ * sizes, each in ORC_MODEL_INPUT_MIN..MAX (model.h), no repeats; n = 0 clears the record. */
+orc_status orc_classifier_set_input_sizes(orc_classifier *c, const uint32_t *sizes, size_t n,
+                                          orc_error *err);
 
 /* proba [n][k] = class probabilities of x [n][d]; threads 0 = 1. Allocates scratch. */
 orc_status orc_classifier_predict(const orc_classifier *c, const float *x, size_t n,

@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "featureset.h"
 #include "image.h"
+#include "json.h"
 #include "model.h"
 #include "orchard.h"
 #include "pca.h"
@@ -52,6 +53,47 @@ static int parse_pos_double(const char *opt, const char *s, double *out)
     }
     *out = v;
     return 1;
+}
+
+#define SIZES_MAX ORC_CLASSIFIER_INPUT_SIZES_MAX
+
+/* --input-size 224,288 (train and predict): up to SIZES_MAX sizes in ORC_MODEL_INPUT_MIN..MAX,
+ * no repeats; cmd names the subcommand in the messages */
+static int parse_sizes(const char *cmd, const char *list, uint32_t *sizes, unsigned *n)
+{
+    *n = 0;
+    const char *p = list;
+    for (;;) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long v = strtoul(p, &end, 10);
+        if (end == p || errno != 0 || v < ORC_MODEL_INPUT_MIN || v > ORC_MODEL_INPUT_MAX ||
+            (*end != ',' && *end != '\0') || *n == SIZES_MAX || p[0] == '-' || p[0] == '+') {
+            fprintf(stderr, "orchard %s: --input-size: '%s' is not a list of at most %d "
+                            "sizes in %d..%d\n", cmd, list, SIZES_MAX, ORC_MODEL_INPUT_MIN,
+                    ORC_MODEL_INPUT_MAX);
+            return 0;
+        }
+        for (unsigned i = 0; i < *n; i++)
+            if (sizes[i] == v) {
+                fprintf(stderr, "orchard %s: --input-size: %lu is listed twice\n", cmd, v);
+                return 0;
+            }
+        sizes[(*n)++] = (uint32_t)v;
+        if (*end == '\0')
+            return 1;
+        p = end + 1;
+    }
+}
+
+/* "224,288" into buf, or "none" */
+static const char *sizes_text(const uint32_t *sizes, unsigned n, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (unsigned i = 0; i < n && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%u", i ? "," : "", sizes[i]);
+    return n ? buf : "none";
 }
 
 /* hex SHA-256 of a file's bytes */
@@ -237,6 +279,98 @@ static orc_status score(const orc_classifier *c, const float *x, const uint32_t 
 
 /* ---- train ------------------------------------------------------------------------------ */
 
+/* The network input sizes to record for train's DATASETs. Each DATASET folder holding a
+ * run.json (an orchard extract Parquet output; or its features/ or pca/ subfolder) gives its
+ * "input_size". Without --input-size
+ * (given = 0): those sizes, in argument order without repeats, if every DATASET has one, else
+ * none (a note names the DATASET). With it: each run.json size must be in the list. *from
+ * names where the sizes came from. Returns 0, 1 (an unreadable run.json) or 2 (a conflict). */
+static int dataset_sizes(const char *const *datasets, size_t n, unsigned given, uint32_t *sizes,
+                         unsigned *nsizes, const char **from)
+{
+    const char *unknown = NULL;
+    unsigned found = 0;
+    uint32_t seen[SIZES_MAX];
+    for (size_t i = 0; i < n; i++) {
+        char path[4300];
+        struct stat sb;
+        snprintf(path, sizeof path, "%s/run.json", datasets[i]);
+        if (stat(datasets[i], &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            unknown = unknown ? unknown : datasets[i];
+            continue;
+        }
+        if (access(path, F_OK) != 0) { /* RUN/features or RUN/pca given: RUN/run.json */
+            size_t len = strlen(datasets[i]);
+            while (len > 1 && datasets[i][len - 1] == '/')
+                len--;
+            size_t base = len;
+            while (base > 0 && datasets[i][base - 1] != '/')
+                base--;
+            int sub = (len - base == 8 && strncmp(datasets[i] + base, "features", 8) == 0) ||
+                      (len - base == 3 && strncmp(datasets[i] + base, "pca", 3) == 0);
+            snprintf(path, sizeof path, "%.*srun.json", (int)base, datasets[i]);
+            if (!sub || access(path, F_OK) != 0) {
+                unknown = unknown ? unknown : datasets[i];
+                continue;
+            }
+        }
+        orc_json *j = NULL;
+        orc_error err = {0};
+        if (orc_json_load(path, &j, &err) != ORC_OK) {
+            fprintf(stderr, "orchard train: %s\n", err.msg);
+            return 1;
+        }
+        double v = orc_json_number(j, "input_size", -1.0);
+        orc_json_free(j);
+        if (v == -1.0) { /* a run.json of an orchard before --input-size: not recorded */
+            unknown = unknown ? unknown : datasets[i];
+            continue;
+        }
+        if (!(v >= ORC_MODEL_INPUT_MIN && v <= ORC_MODEL_INPUT_MAX) || v != floor(v)) {
+            fprintf(stderr, "orchard train: %s: \"input_size\" %g is not a network input "
+                            "size\n", path, v);
+            return 1;
+        }
+        uint32_t s = (uint32_t)v;
+        if (given) {
+            int listed = 0;
+            for (unsigned q = 0; q < *nsizes; q++)
+                listed |= sizes[q] == s;
+            if (!listed) {
+                char buf[64];
+                fprintf(stderr, "orchard train: --input-size %s, but DATASET %s was extracted at "
+                                "input size %u (its run.json): give the sizes the rows were "
+                                "extracted at\n", sizes_text(sizes, *nsizes, buf, sizeof buf),
+                        datasets[i], s);
+                return 2;
+            }
+            continue;
+        }
+        int dup = 0;
+        for (unsigned q = 0; q < found; q++)
+            dup |= seen[q] == s;
+        if (!dup && found == SIZES_MAX) {
+            fprintf(stderr, "orchard train: the DATASETs were extracted at more than %d input "
+                            "sizes; give --input-size\n", SIZES_MAX);
+            return 2;
+        }
+        if (!dup)
+            seen[found++] = s;
+    }
+    if (given)
+        return 0;
+    *from = "from the DATASETs' run.json";
+    if (found > 0 && unknown != NULL) {
+        fprintf(stderr, "orchard train: note: %s has no run.json input size, so no network "
+                        "input size is recorded; give --input-size LIST\n", unknown);
+        found = 0;
+    }
+    for (unsigned q = 0; q < found; q++)
+        sizes[q] = seen[q];
+    *nsizes = found;
+    return 0;
+}
+
 static void train_usage(FILE *f)
 {
     fprintf(f,
@@ -271,6 +405,15 @@ static void train_usage(FILE *f)
         "                          image, as orchard evaluate does;\n"
         "                          the options above then only set --threads/--max-iter\n"
         "  --selection-json FILE   write the validation table of --select as JSON\n"
+        "  --input-size LIST       the network input sizes the rows were extracted at\n"
+        "                          (orchard extract --input-size), comma-separated, e.g. 288\n"
+        "                          or 224,288; recorded in MODEL: orchard predict runs the\n"
+        "                          network at these sizes unless given its own --input-size.\n"
+        "                          Default: the \"input_size\" of each DATASET that is an\n"
+        "                          orchard extract Parquet output (its run.json), in argument\n"
+        "                          order without repeats; nothing when a DATASET has no\n"
+        "                          run.json (CSV), i.e. the weight file's default (224). A LIST\n"
+        "                          without a DATASET's run.json size is refused\n"
         "  -h, --help              this help\n");
 }
 
@@ -284,7 +427,7 @@ int orc_cli_train(int argc, char **argv)
         {"max-iter", required_argument, NULL, 7}, {"threads", required_argument, NULL, 8},
         {"seed", required_argument, NULL, 9},     {"select", no_argument, NULL, 10},
         {"selection-json", required_argument, NULL, 11}, {"power-normalize", no_argument, NULL, 12},
-        {"no-power-normalize", no_argument, NULL, 13},
+        {"no-power-normalize", no_argument, NULL, 13}, {"input-size", required_argument, NULL, 14},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0}};
     const char *output = NULL, *pca = NULL, *selection_json = NULL;
@@ -294,6 +437,8 @@ int orc_cli_train(int argc, char **argv)
     opt.C = 10.0; /* the CLI default: linear C=10 sqrt (README: Classification) */
     opt.power_normalize = 1;
     int power_set = 0;
+    uint32_t sizes[SIZES_MAX] = {0};
+    unsigned nsizes = 0, sizes_given = 0;
     optind = 1;
     int c;
     while ((c = getopt_long(argc, argv, "o:C:h", longs, NULL)) != -1) {
@@ -348,6 +493,11 @@ int orc_cli_train(int argc, char **argv)
         case 11: selection_json = optarg; break;
         case 12: opt.power_normalize = 1; power_set = 1; break;
         case 13: opt.power_normalize = 0; power_set = 1; break;
+        case 14:
+            if (!parse_sizes("train", optarg, sizes, &nsizes))
+                return ORC_EXIT_USAGE;
+            sizes_given = 1;
+            break;
         case 'h': train_usage(stdout); return ORC_EXIT_OK;
         default: train_usage(stderr); return ORC_EXIT_USAGE;
         }
@@ -367,6 +517,12 @@ int orc_cli_train(int argc, char **argv)
     const char *const *datasets = (const char *const *)argv + optind;
     size_t ndatasets = (size_t)(argc - optind);
     orc_error err = {0};
+    const char *sizes_from = "--input-size";
+    switch (dataset_sizes(datasets, ndatasets, sizes_given, sizes, &nsizes, &sizes_from)) {
+    case 0: break;
+    case 1: return ORC_EXIT_FATAL;
+    default: return ORC_EXIT_USAGE;
+    }
     char pca_sha[65] = "";
     if (pca != NULL && file_sha256(pca, pca_sha, &err) != ORC_OK) {
         fprintf(stderr, "orchard train: %s\n", err.msg);
@@ -527,6 +683,10 @@ int orc_cli_train(int argc, char **argv)
         fprintf(stderr, "orchard train: %s\n", err.msg);
         goto done;
     }
+    if (orc_classifier_set_input_sizes(model, sizes, nsizes, &err) != ORC_OK) {
+        fprintf(stderr, "orchard train: %s\n", err.msg);
+        goto done;
+    }
     scored tr;
     if (score(model, fs->x, fs->label_index, fs->rows, NULL, 0, opt.threads, &tr, &err) !=
             ORC_OK ||
@@ -538,10 +698,16 @@ int orc_cli_train(int argc, char **argv)
     char name[96];
     candidate chosen = {opt.kind, opt.C, opt.power_normalize, opt.l2_normalize, opt.hidden};
     describe(&chosen, name, sizeof name);
+    char sizes_buf[64];
     printf("trained %s on %zu rows x %zu features, %zu classes: %u iterations, %u evaluations, "
-           "objective %.6g, %.1f s on %u threads; training top-1 %.2f%%\nwrote %s\n",
+           "objective %.6g, %.1f s on %u threads; training top-1 %.2f%%\n"
+           "network input sizes: %s (%s)\nwrote %s\n",
            name, fs->rows, fs->dim, fs->class_count, in->iterations, in->evaluations,
-           in->final_loss, in->train_seconds, opt.threads, 100.0 * tr.accuracy, output);
+           in->final_loss, in->train_seconds, opt.threads, 100.0 * tr.accuracy,
+           sizes_text(in->input_sizes, in->input_size_count, sizes_buf, sizeof sizes_buf),
+           in->input_size_count ? sizes_from
+                                : "not recorded: orchard predict uses the weight file's 224",
+           output);
     rc = ORC_EXIT_OK;
 done:
     if (js != NULL)
@@ -789,9 +955,12 @@ int orc_cli_evaluate(int argc, char **argv)
         }
         fprintf(f, "]");
         fprintf(f, ",\n\"classifier\": {\"kind\": \"%s\", \"source\": \"%s\", \"input_dim\": %u, "
-                   "\"hidden\": %u, \"C\": %g, \"l2_normalize\": %s},\n",
+                   "\"hidden\": %u, \"C\": %g, \"l2_normalize\": %s, \"input_sizes\": [",
                 kind_name(in->kind), in->source == ORC_FEATURE_SOURCE_PCA ? "pca" : "features",
                 in->input_dim, in->hidden, in->C, in->l2_normalize ? "true" : "false");
+        for (uint32_t q = 0; q < in->input_size_count; q++)
+            fprintf(f, "%s%u", q ? ", " : "", in->input_sizes[q]);
+        fprintf(f, "]},\n");
         fprintf(f, "\"test_time_augmentation\": {\"averaged\": %s, \"dataset_rows\": %zu, "
                    "\"images\": %zu, \"max_views\": %zu},\n",
                 averaged ? "true" : "false", rows, n, max_views);
@@ -869,10 +1038,11 @@ static void predict_usage(FILE *f)
         "                      dihedral, or rot90,rot270,mirror,...) and average the class\n"
         "                      probabilities of all views (default none; latency grows with\n"
         "                      the number of views)\n"
-        "  --input-size LIST   network input sizes, comma-separated (default: the weight\n"
-        "                      file's, 224): every view runs at every size and all their\n"
-        "                      probabilities are averaged; use the sizes the training rows\n"
-        "                      were extracted at (orchard extract --input-size), e.g. 224,288\n"
+        "  --input-size LIST   network input sizes, comma-separated, e.g. 224,288 (default:\n"
+        "                      the sizes MODEL records, those its training rows were\n"
+        "                      extracted at (orchard train --input-size); for a model that\n"
+        "                      records none, the weight file's, 224): every view runs at every\n"
+        "                      size and all their probabilities are averaged\n"
         "  -h, --help          this help\n");
 }
 
@@ -968,36 +1138,6 @@ static const char *default_weights(char *buf, size_t n)
     return "weights/mobilenet_v2_1.0_224.orw";
 }
 
-#define PREDICT_SIZES_MAX 4
-
-/* --input-size 224,288: up to PREDICT_SIZES_MAX sizes in ORC_MODEL_INPUT_MIN..MAX, no repeats */
-static int parse_sizes(const char *list, size_t *sizes, unsigned *n)
-{
-    *n = 0;
-    const char *p = list;
-    for (;;) {
-        char *end = NULL;
-        errno = 0;
-        unsigned long v = strtoul(p, &end, 10);
-        if (end == p || errno != 0 || v < ORC_MODEL_INPUT_MIN || v > ORC_MODEL_INPUT_MAX ||
-            (*end != ',' && *end != '\0') || *n == PREDICT_SIZES_MAX) {
-            fprintf(stderr, "orchard predict: --input-size: '%s' is not a list of at most %d "
-                            "sizes in %d..%d\n", list, PREDICT_SIZES_MAX, ORC_MODEL_INPUT_MIN,
-                    ORC_MODEL_INPUT_MAX);
-            return 0;
-        }
-        for (unsigned i = 0; i < *n; i++)
-            if (sizes[i] == v) {
-                fprintf(stderr, "orchard predict: --input-size: %lu is listed twice\n", v);
-                return 0;
-            }
-        sizes[(*n)++] = v;
-        if (*end == '\0')
-            return 1;
-        p = end + 1;
-    }
-}
-
 int orc_cli_predict(int argc, char **argv)
 {
     static const struct option longs[] = {
@@ -1007,8 +1147,8 @@ int orc_cli_predict(int argc, char **argv)
         {"tta", required_argument, NULL, 6},    {"input-size", required_argument, NULL, 7},
         {NULL, 0, NULL, 0}};
     unsigned variants[ORC_AUGMENT_VARIANTS] = {0}, nviews = 1;
-    size_t sizes[PREDICT_SIZES_MAX] = {0}; /* 0: the weight file's */
-    unsigned nsizes = 1;
+    uint32_t sizes[SIZES_MAX] = {0}; /* 0: the weight file's */
+    unsigned nsizes = 1, sizes_given = 0;
     int json = 0;
     const char *weights = NULL, *pca = NULL;
     unsigned threads = 2, top = 5;
@@ -1036,8 +1176,9 @@ int orc_cli_predict(int argc, char **argv)
             break;
         }
         case 7:
-            if (!parse_sizes(optarg, sizes, &nsizes))
+            if (!parse_sizes("predict", optarg, sizes, &nsizes))
                 return ORC_EXIT_USAGE;
+            sizes_given = 1;
             break;
         case 'h': predict_usage(stdout); return ORC_EXIT_OK;
         default: predict_usage(stderr); return ORC_EXIT_USAGE;
@@ -1053,7 +1194,7 @@ int orc_cli_predict(int argc, char **argv)
         weights = default_weights(wbuf, sizeof wbuf);
     orc_error err = {0};
     orc_classifier *cls = NULL;
-    orc_model *nets[PREDICT_SIZES_MAX] = {NULL};
+    orc_model *nets[SIZES_MAX] = {NULL};
     orc_pca_model *pm = NULL;
     float *proj = NULL;
     pathlist inputs = {0};
@@ -1068,6 +1209,10 @@ int orc_cli_predict(int argc, char **argv)
     const orc_classifier_info *in = orc_classifier_get_info(cls);
     if (!check_source(cls, pca, "predict"))
         goto done;
+    if (!sizes_given && in->input_size_count > 0) { /* the sizes the model was trained at */
+        nsizes = in->input_size_count;
+        memcpy(sizes, in->input_sizes, nsizes * sizeof *sizes);
+    }
     if (in->source == ORC_FEATURE_SOURCE_PCA) {
         if (orc_pca_model_load(pca, &pm, &err) != ORC_OK) {
             fprintf(stderr, "orchard predict: %s\n", err.msg);
@@ -1136,9 +1281,14 @@ int orc_cli_predict(int argc, char **argv)
         fprintf(stderr, "orchard predict: no memory\n");
         goto done;
     }
-    if (orc_cli_verbose)
-        fprintf(stderr, "orchard predict: network opened in %.1f ms (%s)\n", 1e3 * t_open,
-                orc_model_kernels_description(net));
+    if (orc_cli_verbose) {
+        char sizes_buf[64];
+        fprintf(stderr, "orchard predict: network opened in %.1f ms (%s); input sizes %s (%s)\n",
+                1e3 * t_open, orc_model_kernels_description(net),
+                sizes[0] ? sizes_text(sizes, nsizes, sizes_buf, sizeof sizes_buf) : "224",
+                sizes_given ? "--input-size" : in->input_size_count ? "recorded in the model"
+                                                                    : "the weight file's");
+    }
     double total = 0.0;
     for (size_t i = 0; i < inputs.n; i++) {
         const char *path = inputs.v[i];

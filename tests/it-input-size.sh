@@ -4,7 +4,10 @@
 # run.json and _manifest, resume at the same size and refuse another one naming the change;
 # array mode + finalize take it from the manifest (same PCA model as one process); bad sizes are
 # usage errors. `orchard predict --input-size 224,288` averages the class probabilities of the
-# two sizes: exactly the mean of `--input-size 224` and `--input-size 288` alone.
+# two sizes: exactly the mean of `--input-size 224` and `--input-size 288` alone. `orchard
+# train` records the sizes in the model (--input-size, else the run.json of Parquet DATASETs);
+# predict without --input-size runs at the recorded sizes; evaluate.json names them; a LIST
+# that contradicts a DATASET's run.json is refused naming it.
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
@@ -78,12 +81,22 @@ done
 mkdir -p "$T/both"
 cp "$T/csv224/features.csv" "$T/both/a.csv"
 cp "$T/csv288/features.csv" "$T/both/b.csv"
-"$ORCHARD" train "$T/both" -o "$T/m.orcls" 2>"$T/log.train" || { cat "$T/log.train"; fail "train"; }
+"$ORCHARD" train "$T/both" -o "$T/m.orcls" >"$T/out.train" 2>"$T/log.train" ||
+    { cat "$T/log.train"; fail "train"; }
+grep -q "^network input sizes: none" "$T/out.train" || { cat "$T/out.train"; fail "CSV rows recorded a size"; }
+"$ORCHARD" train "$T/both" -o "$T/m2.orcls" --input-size 224,288 >"$T/out.train2" 2>"$T/log.train2" ||
+    { cat "$T/log.train2"; fail "train --input-size 224,288"; }
+grep -q "^network input sizes: 224,288 (--input-size)" "$T/out.train2" ||
+    { cat "$T/out.train2"; fail "train summary lacks the sizes"; }
 IMG="$IN/Kiwi/$(ls "$IN/Kiwi" | head -n 1)"
 for s in 224 288 224,288; do
     "$ORCHARD" predict "$T/m.orcls" "$IMG" --json --top 2 --input-size $s >"$T/p$s.json" \
         2>"$T/log.p$s" || { cat "$T/log.p$s"; fail "predict --input-size $s"; }
 done
+"$ORCHARD" predict "$T/m2.orcls" "$IMG" --json --top 2 >"$T/prec.json" 2>"$T/log.prec" ||
+    { cat "$T/log.prec"; fail "predict at the recorded sizes"; }
+"$ORCHARD" predict "$T/m2.orcls" "$IMG" --json --top 2 --input-size 288 >"$T/prec288.json" \
+    2>"$T/log.prec288" || { cat "$T/log.prec288"; fail "predict --input-size over the recorded"; }
 "$PY" - "$T" <<'PY' || fail "predict at two sizes"
 import json, sys
 t = sys.argv[1]
@@ -94,6 +107,12 @@ for label in ("Kiwi", "Pear 2"):
     want = (prob["224"][label] + prob["288"][label]) / 2
     assert abs(prob["224,288"][label] - want) < 2e-6, f"{label}: {prob['224,288'][label]} != {want}"
 assert prob["224"]["Kiwi"] != prob["288"]["Kiwi"], "the two sizes gave the same probabilities"
+# m2 is m plus the recorded sizes 224,288: without --input-size predict runs at both
+rec = json.load(open(f"{t}/prec.json"))
+assert rec["views"] == 2, f"recorded sizes: {rec['views']} views"
+assert rec["top"] == p["224,288"]["top"], f"recorded sizes: {rec['top']} != {p['224,288']['top']}"
+one = json.load(open(f"{t}/prec288.json"))
+assert one["views"] == 1 and one["top"] == p["288"]["top"], "--input-size 288 did not win"
 print("ok")
 PY
 "$ORCHARD" predict "$T/m.orcls" "$IMG" --input-size 224,224 2>"$T/log.pb"; rc=$?
@@ -101,4 +120,23 @@ PY
 grep -q "224 is listed twice" "$T/log.pb" || { cat "$T/log.pb"; fail "repeated size message"; }
 "$ORCHARD" predict "$T/m.orcls" "$IMG" --input-size 16 2>"$T/log.pc"; rc=$?
 [ $rc -eq 2 ] || fail "predict --input-size 16 exited $rc, expected 2"
+
+# Parquet outputs: the run.json sizes are recorded, in argument order without repeats
+"$ORCHARD" train "$T/out" "$T/out224" "$T/arr" -o "$T/pq.orcls" >"$T/out.pq" 2>"$T/log.pq" ||
+    { cat "$T/log.pq"; fail "train on Parquet outputs"; }
+grep -q "^network input sizes: 288,224 (from the DATASETs' run.json)" "$T/out.pq" ||
+    { cat "$T/out.pq"; fail "run.json sizes not recorded"; }
+"$ORCHARD" evaluate "$T/pq.orcls" "$T/out" -o "$T/eval.json" >/dev/null 2>"$T/log.ev" ||
+    { cat "$T/log.ev"; fail "evaluate"; }
+"$PY" -c 'import json,sys; c=json.load(open(sys.argv[1]))["classifier"]; assert c["input_sizes"] == [288, 224], c' \
+    "$T/eval.json" || fail "evaluation.json input_sizes"
+"$ORCHARD" train "$T/out224" -o "$T/x.orcls" --input-size 288 2>"$T/log.conflict"; rc=$?
+[ $rc -eq 2 ] || fail "--input-size 288 on a 224 run exited $rc, expected 2"
+grep -q -- "--input-size 288, but DATASET $T/out224 was extracted at input size 224" "$T/log.conflict" ||
+    { cat "$T/log.conflict"; fail "the conflict message does not name the DATASET"; }
+[ -e "$T/x.orcls" ] && fail "a refused train wrote a model"
+"$ORCHARD" train "$T/both" -o "$T/x.orcls" --input-size 224,abc 2>"$T/log.tb"; rc=$?
+[ $rc -eq 2 ] || fail "train --input-size 224,abc exited $rc, expected 2"
+grep -q "orchard train: --input-size" "$T/log.tb" || { cat "$T/log.tb"; fail "train bad list message"; }
+"$ORCHARD" train --help | grep -q -- "--input-size LIST" || fail "train --help lacks --input-size"
 echo "it-input-size: ok"

@@ -1,13 +1,15 @@
 /* test_classify.c -- the classifier: gemmnt kernels vs a double oracle, gradient check of the
  * objective (linear and MLP), convergence on separable data, coefficients equal to
  * scikit-learn's LogisticRegression, thread-count determinism, and the .orcls file (round trip,
- * corrupt, truncated, wrong magic, wrong version). */
+ * corrupt, truncated, wrong magic, wrong version, the recorded network input sizes, version 1
+ * files still read). */
 #include "check_main.h"
 #include "classify.h"
 #include "gemmnt/gemmnt.h"
 #include "gemmtn/gemmtn.h"
 
 #include <math.h>
+#include <openssl/evp.h>
 #include <stdint.h>
 #include <sys/wait.h>
 
@@ -596,12 +598,12 @@ START_TEST(test_file_refused)
     ck_assert_ptr_nonnull(strstr(err.msg, "not an Orchard classifier"));
     memcpy(b, "ORCLASS", 7);
     /* a future version */
-    b[8] = 2;
+    b[8] = 3;
     write_all(bad, b, size);
     ck_assert_int_eq(orc_classifier_load(bad, &r, &err), ORC_ERR_VERSION);
-    ck_assert_ptr_nonnull(strstr(err.msg, "version 2"));
+    ck_assert_ptr_nonnull(strstr(err.msg, "version 3"));
     ck_assert_ptr_nonnull(strstr(err.msg, "retrain"));
-    b[8] = 1;
+    b[8] = 2;
     /* missing file */
     ck_assert_int_eq(orc_classifier_load("/nonexistent/m.orcls", &r, &err), ORC_ERR_IO);
     ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/m.orcls"));
@@ -611,6 +613,117 @@ START_TEST(test_file_refused)
     ck_assert_int_eq(orc_classifier_load(bad, &r, &err), ORC_OK);
     orc_classifier_close(r);
     orc_classifier_close(c);
+    free(b);
+    remove(path);
+    remove(bad);
+    rmdir(dir);
+}
+END_TEST
+
+/* header field edits: the trailing SHA-256 recomputed so the field check, not the checksum,
+ * is what a load meets */
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static void write_resealed(const char *path, unsigned char *b, size_t size)
+{
+    unsigned int len = 0;
+    ck_assert_int_eq(EVP_Digest(b, size - 32, b + size - 32, &len, EVP_sha256(), NULL), 1);
+    ck_assert_uint_eq(len, 32);
+    write_all(path, b, size);
+}
+
+START_TEST(test_file_input_sizes)
+{
+    const char *dir = orc_test_tmpdir();
+    char path[512], bad[512];
+    snprintf(path, sizeof path, "%s/m.orcls", dir);
+    snprintf(bad, sizeof bad, "%s/bad.orcls", dir);
+    orc_classifier *c = small_model(ORC_CLASSIFIER_LINEAR), *r = NULL;
+    orc_error err;
+    ck_assert_uint_eq(orc_classifier_get_info(c)->input_size_count, 0);
+    /* the setter refuses what the file may not hold */
+    const uint32_t five[5] = {224, 288, 320, 256, 192}, dup[2] = {288, 288},
+                   small[1] = {31}, large[1] = {1025};
+    ck_assert_int_eq(orc_classifier_set_input_sizes(c, five, 5, &err), ORC_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "at most 4"));
+    ck_assert_int_eq(orc_classifier_set_input_sizes(c, dup, 2, &err), ORC_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "288 is listed twice"));
+    ck_assert_int_eq(orc_classifier_set_input_sizes(c, small, 1, &err), ORC_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "31 is not in 32..1024"));
+    ck_assert_int_eq(orc_classifier_set_input_sizes(c, large, 1, &err), ORC_ERR_INVALID_ARGUMENT);
+    ck_assert_uint_eq(orc_classifier_get_info(c)->input_size_count, 0);
+    /* round trip of 0, 1 and 4 sizes */
+    const uint32_t sizes[4] = {288, 224, 1024, 32};
+    for (size_t n = 0; n <= 4; n += (n == 0 ? 1 : 3)) {
+        ck_assert_int_eq(orc_classifier_set_input_sizes(c, sizes, n, &err), ORC_OK);
+        ck_assert_int_eq(orc_classifier_save(c, path, &err), ORC_OK);
+        ck_assert_int_eq(orc_classifier_load(path, &r, &err), ORC_OK);
+        const orc_classifier_info *b = orc_classifier_get_info(r);
+        ck_assert_uint_eq(b->input_size_count, n);
+        for (size_t i = 0; i < 4; i++)
+            ck_assert_uint_eq(b->input_sizes[i], i < n ? sizes[i] : 0);
+        orc_classifier_close(r);
+        r = NULL;
+    }
+    const uint32_t two[2] = {224, 288};
+    ck_assert_int_eq(orc_classifier_set_input_sizes(c, two, 2, &err), ORC_OK);
+    ck_assert_int_eq(orc_classifier_save(c, path, &err), ORC_OK);
+    size_t size;
+    unsigned char *b = read_all(path, &size);
+    ck_assert_uint_eq(b[8], 2);
+    ck_assert_uint_eq(b[184], 2);
+    ck_assert_uint_eq(b[188] | b[189] << 8, 224);
+    ck_assert_uint_eq(b[192] | b[193] << 8, 288);
+    /* a version 1 file (zeros at 184..255) still loads, with no sizes recorded */
+    unsigned char *v1 = malloc(size);
+    memcpy(v1, b, size);
+    put_le32(v1 + 8, 1);
+    memset(v1 + 184, 0, 256 - 184);
+    write_resealed(bad, v1, size);
+    ck_assert_int_eq(orc_classifier_load(bad, &r, &err), ORC_OK);
+    ck_assert_uint_eq(orc_classifier_get_info(r)->input_size_count, 0);
+    ck_assert_uint_eq(orc_classifier_get_info(r)->input_sizes[0], 0);
+    float x[4] = {1, 2, 3, 4}, p1[3], p2[3];
+    ck_assert_int_eq(orc_classifier_predict(c, x, 1, 1, p1, NULL), ORC_OK);
+    ck_assert_int_eq(orc_classifier_predict(r, x, 1, 1, p2, NULL), ORC_OK);
+    ck_assert_int_eq(memcmp(p1, p2, sizeof p1), 0);
+    orc_classifier_close(r);
+    r = NULL;
+    /* version 2 headers that break the rules: refused naming the file and the field */
+    static const struct {
+        uint32_t count, s[4];
+        const char *msg;
+    } broken[] = {
+        {5, {224, 288, 0, 0}, "5 network input sizes, at most 4"},
+        {0xFFFFFFFFu, {224, 288, 0, 0}, "at most 4"},
+        {2, {224, 16, 0, 0}, "network input size 16 is not in 32..1024"},
+        {1, {2048, 0, 0, 0}, "network input size 2048 is not in 32..1024"},
+        {2, {288, 288, 0, 0}, "network input size 288 is listed twice"},
+        {2, {224, 288, 320, 0}, "unused network input size slot is not zero"},
+        {0, {0, 0, 0, 224}, "unused network input size slot is not zero"},
+    };
+    for (size_t q = 0; q < sizeof broken / sizeof broken[0]; q++) {
+        memcpy(v1, b, size);
+        put_le32(v1 + 184, broken[q].count);
+        for (int i = 0; i < 4; i++)
+            put_le32(v1 + 188 + 4 * i, broken[q].s[i]);
+        write_resealed(bad, v1, size);
+        ck_assert_int_eq(orc_classifier_load(bad, &r, &err), ORC_ERR_FORMAT);
+        ck_assert_ptr_null(r);
+        ck_assert_msg(strstr(err.msg, broken[q].msg) != NULL, "case %zu: %s", q, err.msg);
+        ck_assert_ptr_nonnull(strstr(err.msg, bad));
+    }
+    /* the unchanged bytes resealed still load (the edits, not the resealing, were refused) */
+    write_resealed(bad, b, size);
+    ck_assert_int_eq(orc_classifier_load(bad, &r, &err), ORC_OK);
+    ck_assert_uint_eq(orc_classifier_get_info(r)->input_size_count, 2);
+    orc_classifier_close(r);
+    orc_classifier_close(c);
+    free(v1);
     free(b);
     remove(path);
     remove(bad);
@@ -647,6 +760,7 @@ static Suite *make_suite(void)
     tcase_set_timeout(tf, 60);
     tcase_add_test(tf, test_file_round_trip);
     tcase_add_test(tf, test_file_refused);
+    tcase_add_test(tf, test_file_input_sizes);
     suite_add_tcase(s, tf);
     return s;
 }
