@@ -4,11 +4,8 @@
 # (rows of one name in two of them are views of one image), refusal of corrupt
 # models, of a dataset with another class list, of another PCA model, and of bad command lines.
 set -u
-BUILD=${ORCHARD_BUILD:-build}
-ORCHARD="$BUILD/orchard"
-T=$(mktemp -d /tmp/orchard-it-classify-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. tests/lib.sh
+it_init it-classify-cli
 
 # three well separated classes (one with a space and a comma in its name), 8 features, 60 rows
 # each; the label field quoted as CSV requires

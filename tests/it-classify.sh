@@ -11,13 +11,9 @@
 # times slower: the plain pipeline (224, no views) on every 3rd Training image (20 per class)
 # and every 40th Test image.
 set -u
-BUILD=${ORCHARD_BUILD:-build}
-ORCHARD="$BUILD/orchard"
-SHARED=${ORCHARD_SHARED:-../shared}
+. tests/lib.sh
+it_init it-classify
 DATA="$SHARED/data/fruits-360"
-T=$(mktemp -d /tmp/orchard-it-e2e-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
 [ -d "$DATA/Training" ] && [ -d "$DATA/Test" ] || fail "no Fruits-360 data at $DATA"
 "$ORCHARD" extract --help > /dev/null 2>&1 || fail "$ORCHARD has no extract command"
 

@@ -7,13 +7,7 @@
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
-BUILD=${ORCHARD_BUILD:-build}
-SHARED=${ORCHARD_SHARED:-../shared}
-ORCHARD="$BUILD/orchard"
-fail() { echo "it-extract-array: FAIL: $*"; exit 1; }
-[ -x "$ORCHARD" ] || fail "no $ORCHARD"
-T=$(mktemp -d /tmp/orchard-it-extract-array-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+it_init it-extract-array
 IN="$T/in"
 copy_test_images "$IN" 30 "Grape White" "Tomato 1"
 echo "text" >"$IN/Tomato 1/bad.jpg"

@@ -7,13 +7,8 @@
 # what changed; array mode + finalize give the same PCA model; a bad list and a list on finalize are usage errors.
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${ORCHARD_BUILD:-build}
-ORCHARD="$BUILD/orchard"
-PY=/usr/bin/python3
-fail() { echo "it-extract-augment: FAIL: $*"; exit 1; }
-[ -x "$ORCHARD" ] || fail "no $ORCHARD"
-T=$(mktemp -d /tmp/orchard-it-extract-augment-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+. tests/lib.sh
+it_init it-extract-augment
 
 # two asymmetric 100x100 BMP images in classes A and B; ref/ holds their transformed copies
 "$PY" - "$T" <<'PY' || fail "writing the test images"

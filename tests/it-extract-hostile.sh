@@ -6,17 +6,11 @@
 # then 3 with --max-errors below the count (run.json says so, no _SUCCESS), 0 at the count.
 set -u
 cd "$(dirname "$0")/.."
-BUILD=${ORCHARD_BUILD:-build}
-SHARED=${ORCHARD_SHARED:-../shared}
-ORCHARD="$BUILD/orchard"
-PY=/usr/bin/python3
-fail() { echo "it-extract-hostile: FAIL: $*"; exit 1; }
-[ -x "$ORCHARD" ] || fail "no $ORCHARD"
+. tests/lib.sh
+it_init it-extract-hostile
 [ -d tests/parquet/node_modules/@duckdb/node-api ] || fail "tests/parquet/node_modules missing: run tools/install-deps.sh --test"
 SRC="$SHARED/data/fruits-360/Test/Apple Golden 1"
 [ -d "$SRC" ] || fail "missing test data $SRC"
-T=$(mktemp -d /tmp/orchard-it-extract-hostile-XXXXXX)
-trap 'rm -rf "$T"' EXIT
 IN="$T/in"
 mkdir -p "$IN/good" "$IN/odd" "$IN/bad"
 jpgs=("$SRC"/*.jpg)

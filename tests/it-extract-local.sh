@@ -8,15 +8,8 @@
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
-BUILD=${ORCHARD_BUILD:-build}
-SHARED=${ORCHARD_SHARED:-../shared}
-ORCHARD="$BUILD/orchard"
-PY=/usr/bin/python3
-fail() { echo "it-extract-local: FAIL: $*"; exit 1; }
-[ -x "$ORCHARD" ] || fail "no $ORCHARD"
+it_init it-extract-local
 [ -d tests/parquet/node_modules/@duckdb/node-api ] || fail "tests/parquet/node_modules missing: run tools/install-deps.sh --test"
-T=$(mktemp -d /tmp/orchard-it-extract-local-XXXXXX)
-trap 'rm -rf "$T"' EXIT
 IN="$T/in"
 copy_test_images "$IN" 50 "Apple Braeburn" "Banana" "Kiwi" "Pear 2"
 n=$(find "$IN" -type f | wc -l); [ "$n" -eq 200 ] || fail "expected 200 input files, got $n"

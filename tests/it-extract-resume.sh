@@ -8,13 +8,7 @@
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
-BUILD=${ORCHARD_BUILD:-build}
-SHARED=${ORCHARD_SHARED:-../shared}
-ORCHARD="$BUILD/orchard"
-fail() { echo "it-extract-resume: FAIL: $*"; exit 1; }
-[ -x "$ORCHARD" ] || fail "no $ORCHARD"
-T=$(mktemp -d /tmp/orchard-it-extract-resume-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+it_init it-extract-resume
 IN="$T/in"
 copy_test_images "$IN" 40 "Cherry 1" "Lemon" "Onion White"
 : >"$IN/Lemon/empty.jpg"

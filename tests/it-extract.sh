@@ -3,15 +3,10 @@
 # file:// URIs, sorted rows, hostile files listed in errors.csv, identical output for other
 # thread/batch settings, exit statuses and --help.
 set -u
-BUILD=${ORCHARD_BUILD:-build}
-SHARED=${ORCHARD_SHARED:-../shared}
-ORCHARD="$BUILD/orchard"
+. tests/lib.sh
+it_init it-extract
 SRC="$SHARED/data/fruits-360/Test/Apple Braeburn"
-fail() { echo "it-extract: FAIL: $*"; exit 1; }
-[ -x "$ORCHARD" ] || fail "no $ORCHARD"
 [ -d "$SRC" ] || fail "missing test data $SRC"
-T=$(mktemp -d /tmp/orchard-it-extract-XXXXXX)
-trap 'rm -rf "$T"' EXIT
 IN="$T/in put"
 mkdir -p "$IN/Apple Braeburn" "$IN/Kiwi, gold" "$IN/a/b c" "$IN/bad"
 jpgs=("$SRC"/*.jpg)

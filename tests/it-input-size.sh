@@ -11,14 +11,7 @@
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
-BUILD=${ORCHARD_BUILD:-build}
-SHARED=${ORCHARD_SHARED:-../shared}
-ORCHARD="$BUILD/orchard"
-PY=/usr/bin/python3
-fail() { echo "it-input-size: FAIL: $*"; exit 1; }
-[ -x "$ORCHARD" ] || fail "no $ORCHARD"
-T=$(mktemp -d /tmp/orchard-it-input-size-XXXXXX)
-trap 'rm -rf "$T"' EXIT
+it_init it-input-size
 IN="$T/in"
 copy_test_images "$IN" 6 "Kiwi" "Pear 2"
 

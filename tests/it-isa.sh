@@ -4,15 +4,10 @@
 # name (exit status 2) or an ISA this CPU lacks (exit status 1) is refused by name, never
 # SIGILL; every ISA this CPU has gives features equal within 1e-4 of the others.
 set -u
-BUILD=${ORCHARD_BUILD:-build}
-SHARED=${ORCHARD_SHARED:-../shared}
-ORCHARD="$BUILD/orchard"
+. tests/lib.sh
+it_init it-isa
 SRC="$SHARED/data/fruits-360/Test/Apple Braeburn"
-fail() { echo "it-isa: FAIL: $*"; exit 1; }
-[ -x "$ORCHARD" ] || fail "no $ORCHARD"
 [ -d "$SRC" ] || fail "missing test data $SRC"
-T=$(mktemp -d /tmp/orchard-it-isa-XXXXXX)
-trap 'rm -rf "$T"' EXIT
 mkdir -p "$T/in/Apple"
 jpgs=("$SRC"/*.jpg)
 cp "${jpgs[0]}" "${jpgs[1]}" "$T/in/Apple/"

@@ -10,19 +10,12 @@
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
-BUILD=${ORCHARD_BUILD:-build}
-SHARED=${ORCHARD_SHARED:-../shared}
-ORCHARD="$BUILD/orchard"
-PY=/usr/bin/python3
-fail() { echo "it-mpi: FAIL: $*"; exit 1; }
-[ -x "$ORCHARD" ] || fail "no $ORCHARD"
+it_init it-mpi
 if ! ldd "$ORCHARD" | grep -q libmpi; then
     echo "it-mpi: SKIPPED: $ORCHARD was built without MPI (install libopenmpi-dev openmpi-bin and rebuild)"
     exit 0
 fi
 command -v mpirun >/dev/null || fail "$ORCHARD has MPI but mpirun is missing (apt-get install openmpi-bin)"
-T=$(mktemp -d /tmp/orchard-it-mpi-XXXXXX)
-[ "${KEEP:-0}" = 1 ] || trap 'rm -rf "$T"' EXIT
 # The PCA fit (a 1280x1280 eigen-decomposition, ~8 CPU s) is what costs: runs that only check
 # rows use --no-pca. ASan pass: Open MPI's own allocations are not ours to report; fewer images
 # and one PCA run under MPI (-np 3).

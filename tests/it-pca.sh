@@ -3,12 +3,8 @@
 # projection against scikit-learn, CSV and Parquet outputs, Parquet input, merged statistics
 # shards equal to one fit, and the refusals (bad CSV, wrong dimension, corrupt model, usage).
 set -u
-BUILD=${ORCHARD_BUILD:-build}
-ORCHARD="$BUILD/orchard"
-PY=/usr/bin/python3
-T=$(mktemp -d /tmp/orchard-it-pca-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "it-pca: FAIL: $*"; exit 1; }
+. tests/lib.sh
+it_init it-pca
 
 "$PY" - "$T" <<'EOF' || fail "could not generate the CSV"
 import numpy as np, sys

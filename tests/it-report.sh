@@ -4,11 +4,8 @@
 # with no console error, every plot has a non-zero size, and a screenshot is kept as a test
 # artifact in $ORCHARD_BUILD/artifacts/report.png.
 set -u
-BUILD=${ORCHARD_BUILD:-build}
-ORCHARD="$BUILD/orchard"
-T=$(mktemp -d /tmp/orchard-it-report-XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+. tests/lib.sh
+it_init it-report
 CHROMIUM=$(command -v chromium || command -v chromium-browser) \
     || fail "chromium is not installed (tools/install-deps.sh --test installs it)"
 
