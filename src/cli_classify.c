@@ -284,9 +284,13 @@ static orc_status score(const orc_classifier *c, const float *x, const uint32_t 
  * "input_size". Without --input-size
  * (given = 0): those sizes, in argument order without repeats, if every DATASET has one, else
  * none (a note names the DATASET). With it: each run.json size must be in the list. *from
- * names where the sizes came from. Returns 0, 1 (an unreadable run.json) or 2 (a conflict). */
-static int dataset_sizes(const char *const *datasets, size_t n, unsigned given, uint32_t *sizes,
-                         unsigned *nsizes, const char **from)
+ * names where the sizes came from. Returns 0, 1 (an unreadable run.json) or 2 (a conflict).
+ * evaluate passes model (its path; sizes = the sizes it records, given = 1): a DATASET
+ * extracted at a size the model was not trained at is then the conflict. cmd: "train" or
+ * "evaluate", for the messages. */
+static int dataset_sizes(const char *cmd, const char *model, const char *const *datasets,
+                         size_t n, unsigned given, uint32_t *sizes, unsigned *nsizes,
+                         const char **from)
 {
     const char *unknown = NULL;
     unsigned found = 0;
@@ -317,7 +321,7 @@ static int dataset_sizes(const char *const *datasets, size_t n, unsigned given, 
         orc_json *j = NULL;
         orc_error err = {0};
         if (orc_json_load(path, &j, &err) != ORC_OK) {
-            fprintf(stderr, "orchard train: %s\n", err.msg);
+            fprintf(stderr, "orchard %s: %s\n", cmd, err.msg);
             return 1;
         }
         double v = orc_json_number(j, "input_size", -1.0);
@@ -327,8 +331,8 @@ static int dataset_sizes(const char *const *datasets, size_t n, unsigned given, 
             continue;
         }
         if (!(v >= ORC_MODEL_INPUT_MIN && v <= ORC_MODEL_INPUT_MAX) || v != floor(v)) {
-            fprintf(stderr, "orchard train: %s: \"input_size\" %g is not a network input "
-                            "size\n", path, v);
+            fprintf(stderr, "orchard %s: %s: \"input_size\" %g is not a network input "
+                            "size\n", cmd, path, v);
             return 1;
         }
         uint32_t s = (uint32_t)v;
@@ -338,10 +342,16 @@ static int dataset_sizes(const char *const *datasets, size_t n, unsigned given, 
                 listed |= sizes[q] == s;
             if (!listed) {
                 char buf[64];
-                fprintf(stderr, "orchard train: --input-size %s, but DATASET %s was extracted at "
-                                "input size %u (its run.json): give the sizes the rows were "
-                                "extracted at\n", sizes_text(sizes, *nsizes, buf, sizeof buf),
-                        datasets[i], s);
+                if (model != NULL)
+                    fprintf(stderr, "orchard %s: %s was trained on rows of network input size "
+                                    "%s, but DATASET %s was extracted at input size %u (its "
+                                    "run.json)\n", cmd, model,
+                            sizes_text(sizes, *nsizes, buf, sizeof buf), datasets[i], s);
+                else
+                    fprintf(stderr, "orchard %s: --input-size %s, but DATASET %s was extracted "
+                                    "at input size %u (its run.json): give the sizes the rows "
+                                    "were extracted at\n", cmd,
+                            sizes_text(sizes, *nsizes, buf, sizeof buf), datasets[i], s);
                 return 2;
             }
             continue;
@@ -518,7 +528,8 @@ int orc_cli_train(int argc, char **argv)
     size_t ndatasets = (size_t)(argc - optind);
     orc_error err = {0};
     const char *sizes_from = "--input-size";
-    switch (dataset_sizes(datasets, ndatasets, sizes_given, sizes, &nsizes, &sizes_from)) {
+    switch (dataset_sizes("train", NULL, datasets, ndatasets, sizes_given, sizes, &nsizes,
+                          &sizes_from)) {
     case 0: break;
     case 1: return ORC_EXIT_FATAL;
     default: return ORC_EXIT_USAGE;
@@ -833,6 +844,14 @@ int orc_cli_evaluate(int argc, char **argv)
     const orc_classifier_info *in = orc_classifier_get_info(m);
     if (!check_source(m, pca, "evaluate"))
         goto done;
+    if (in->input_size_count > 0) { /* rows of another network input size: refused */
+        uint32_t rec[SIZES_MAX];
+        unsigned nrec = in->input_size_count;
+        const char *unused = NULL;
+        memcpy(rec, in->input_sizes, nrec * sizeof *rec);
+        if (dataset_sizes("evaluate", mpath, datasets, ndatasets, 1, rec, &nrec, &unused) != 0)
+            goto done;
+    }
     if (orc_featureset_load_many(datasets, ndatasets, in->source == ORC_FEATURE_SOURCE_PCA, &fs,
                                  &err) != ORC_OK) {
         fprintf(stderr, "orchard evaluate: %s\n", err.msg);

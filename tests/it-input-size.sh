@@ -3,7 +3,8 @@
 # gives other (not 224's) 1280-d rows for the same images; Parquet runs record the size in
 # run.json and _manifest, resume at the same size and refuse another one naming the change;
 # array mode + finalize take it from the manifest (same PCA model as one process); bad sizes are
-# usage errors. `orchard predict --input-size 224,288` averages the class probabilities of the
+# usage errors; evaluate refuses a model trained at other sizes than a DATASET's run.json
+# says. `orchard predict --input-size 224,288` averages the class probabilities of the
 # two sizes: exactly the mean of `--input-size 224` and `--input-size 288` alone. `orchard
 # train` records the sizes in the model (--input-size, else the run.json of Parquet DATASETs);
 # predict without --input-size runs at the recorded sizes; evaluate.json names them; a LIST
@@ -123,6 +124,16 @@ grep -q "^network input sizes: 288,224 (from the DATASETs' run.json)" "$T/out.pq
     { cat "$T/log.ev"; fail "evaluate"; }
 "$PY" -c 'import json,sys; c=json.load(open(sys.argv[1]))["classifier"]; assert c["input_sizes"] == [288, 224], c' \
     "$T/eval.json" || fail "evaluation.json input_sizes"
+# evaluate refuses rows of a size the model was not trained at (a run.json says so)
+"$ORCHARD" train "$T/out" -o "$T/pq288.orcls" >/dev/null 2>"$T/log.pq288" ||
+    { cat "$T/log.pq288"; fail "train on the 288 output"; }
+"$ORCHARD" evaluate "$T/pq288.orcls" "$T/out224" -o "$T/eval.bad.json" 2>"$T/log.evbad"; rc=$?
+[ $rc -eq 1 ] || fail "evaluate of a 288 model on 224 rows exited $rc, expected 1"
+grep -q "orchard evaluate: $T/pq288.orcls was trained on rows of network input size 288, but DATASET $T/out224 was extracted at input size 224" \
+    "$T/log.evbad" || { cat "$T/log.evbad"; fail "evaluate size mismatch message"; }
+[ -e "$T/eval.bad.json" ] && fail "a refused evaluate wrote evaluation.json"
+"$ORCHARD" evaluate "$T/pq288.orcls" "$T/out" "$T/csv288" -o "$T/eval.ok.json" >/dev/null 2>"$T/log.evok" ||
+    { cat "$T/log.evok"; fail "evaluate of a 288 model on 288 rows (Parquet + CSV)"; }
 "$ORCHARD" train "$T/out224" -o "$T/x.orcls" --input-size 288 2>"$T/log.conflict"; rc=$?
 [ $rc -eq 2 ] || fail "--input-size 288 on a 224 run exited $rc, expected 2"
 grep -q -- "--input-size 288, but DATASET $T/out224 was extracted at input size 224" "$T/log.conflict" ||
