@@ -567,12 +567,19 @@ START_TEST(test_file_round_trip)
 }
 END_TEST
 
-START_TEST(test_file_refused)
+/* a fresh temporary folder (returned) with the paths of a model file and of a broken copy */
+static const char *model_paths(char *path, char *bad, size_t cap)
 {
     const char *dir = orc_test_tmpdir();
+    snprintf(path, cap, "%s/m.orcls", dir);
+    snprintf(bad, cap, "%s/bad.orcls", dir);
+    return dir;
+}
+
+START_TEST(test_file_refused)
+{
     char path[512], bad[512];
-    snprintf(path, sizeof path, "%s/m.orcls", dir);
-    snprintf(bad, sizeof bad, "%s/bad.orcls", dir);
+    const char *dir = model_paths(path, bad, sizeof path);
     orc_classifier *c = small_model(ORC_CLASSIFIER_LINEAR), *r = NULL;
     orc_error err;
     ck_assert_int_eq(orc_classifier_save(c, path, &err), ORC_OK);
@@ -638,10 +645,8 @@ static void write_resealed(const char *path, unsigned char *b, size_t size)
 
 START_TEST(test_file_input_sizes)
 {
-    const char *dir = orc_test_tmpdir();
     char path[512], bad[512];
-    snprintf(path, sizeof path, "%s/m.orcls", dir);
-    snprintf(bad, sizeof bad, "%s/bad.orcls", dir);
+    const char *dir = model_paths(path, bad, sizeof path);
     orc_classifier *c = small_model(ORC_CLASSIFIER_LINEAR), *r = NULL;
     orc_error err;
     ck_assert_uint_eq(orc_classifier_get_info(c)->input_size_count, 0);
