@@ -435,6 +435,7 @@ typedef struct job {
     batch_desc *batches;
     size_t nbatches, batch;
     size_t side, dim;
+    size_t native_side;           /* the weight file's input size (224): --input-size default */
     orc_model *model;
     /* ring */
     slot *slots;
@@ -869,8 +870,7 @@ static void describe_change(job *j, const char *prev, char *out, size_t cap)
         prev_size = strtoull(p + 12, NULL, 10);
     if (prev_size != j->o->input_size)
         o = clamp_add(o, cap, snprintf(out + o, cap - o, "--input-size %zu then, %zu now; ",
-                              prev_size ? prev_size : (size_t)224,
-                              j->o->input_size ? j->o->input_size : (size_t)224));
+                              prev_size ? prev_size : j->native_side, j->side));
     if (strstr(prev, j->weights_sha) == NULL && o < cap)
         o = clamp_add(o, cap, snprintf(out + o, cap - o, "other weights or ISA; "));
     size_t changed = 0, first_changed = SIZE_MAX;
@@ -2131,6 +2131,9 @@ static orc_status run_job(job *j, orc_pipeline_report *rep, orc_error *err)
     if ((st = orc_weights_open(o->weights, &w, err)) != ORC_OK)
         return st;
     snprintf(j->weights_sha, sizeof j->weights_sha, "%s", orc_weights_get_info(w)->sha256);
+    j->native_side = orc_weights_get_info(w)->input_size;
+    if (j->opt.input_size == j->native_side) /* the default spelled out: the same run */
+        j->opt.input_size = 0;
     orc_model_options mo;
     orc_model_options_default(&mo);
     mo.threads = o->threads;

@@ -112,8 +112,9 @@ typedef struct orc_pipeline_options {
      * finalize takes it from the manifest. */
     const char *augment;
     /* network input side (0: the weight file's, 224): the images are resized to it and the
-     * network runs at it (model.h); the feature stays 1280-d. A non-default size is part of
-     * the run id and the manifest (resume refuses a change); finalize takes it from there. */
+     * network runs at it (model.h); the feature stays 1280-d. A size other than the weight
+     * file's is part of the run id and the manifest (resume refuses a change; the weight
+     * file's size spelled out is the default run); finalize takes it from there. */
     size_t input_size;
 } orc_pipeline_options;
 

@@ -56,6 +56,10 @@ grep -q -- "--input-size 288 then, 224 now" "$T/log3" || { cat "$T/log3"; fail "
     { cat "$T/log4"; fail "default run"; }
 grep -q '"input_size": 224' "$T/out224/run.json" || fail "run.json of a default run"
 grep -q '^input_size' "$T/out224/_manifest" && fail "a default run's manifest names a size"
+"$ORCHARD" extract "$IN" "$T/out224" --shard-size 5 --pca-k 2 --threads 2 --quiet \
+    --input-size 224 2>"$T/log5" || { cat "$T/log5"; fail "--input-size 224 on a default run"; }
+grep -q "3 of 3 shards resumed" "$T/log5" || { cat "$T/log5"; fail "--input-size 224 (the weight file's) did not resume the default run"; }
+grep -q '^input_size' "$T/out224/_manifest" && fail "--input-size 224 made the manifest name a size"
 
 for i in 0 1; do
     "$ORCHARD" extract "$IN" "$T/arr" --shard $i/2 --shard-size 5 --threads 2 --quiet \
