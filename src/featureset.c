@@ -12,12 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* the rows read so far, over every source; dim is known once the first source gave a header
- * or a row (from then on every file and row must match it) */
+/* the rows read so far, over every source; fs->dim is 0 until the first source gave a header
+ * or a row (every dimension is >= 1; from then on every file and row must match it) */
 typedef struct growing {
     orc_featureset *fs;
     size_t cap_rows;
-    int dim_known;
     const char *source;       /* the DATASET being read */
     const char *first_source; /* the first DATASET, which set dim (NULL while reading it) */
     size_t source_first_row;  /* fs->rows when this source began */
@@ -160,13 +159,12 @@ static orc_status read_csv(const char *file, growing *g, char **header, orc_erro
     size_t dim = 1;
     for (const char *c = line + 11; *c; c++)
         dim += *c == ',';
-    if (g->dim_known && dim != fs->dim && g->first_source != NULL) {
+    if (fs->dim != 0 && dim != fs->dim && g->first_source != NULL) {
         st = dim_mismatch(g, file, dim, err);
         goto done;
     }
     if (*header == NULL) {
         fs->dim = dim;
-        g->dim_known = 1;
         if ((*header = strdup(line)) == NULL) {
             st = orc_error_set(err, ORC_ERR_NO_MEMORY, "%s: no memory", file);
             goto done;
@@ -260,10 +258,8 @@ static orc_status read_dataset(const char *dir, const char *column, growing *g, 
             break;
         }
         size_t row = fs->rows - g->source_first_row + 1; /* 1-based, in this source */
-        if (!g->dim_known) {
+        if (fs->dim == 0)
             fs->dim = vx.n_floats;
-            g->dim_known = 1;
-        }
         if (vx.n_floats != fs->dim && row == 1 && g->first_source != NULL) {
             st = dim_mismatch(g, NULL, vx.n_floats, err);
             break;
@@ -428,7 +424,7 @@ orc_status orc_featureset_load_many(const char *const *paths, size_t n, int want
                          paths[i]);
         used += w > 0 ? (size_t)w : 0;
     }
-    growing g = {fs, 0, 0, NULL, NULL, 0};
+    growing g = {fs, 0, NULL, NULL, 0};
     char *header = NULL;
     orc_status st = ORC_OK;
     for (size_t i = 0; st == ORC_OK && i < n; i++) {
