@@ -144,9 +144,19 @@ static orc_status too_many_pixels(orc_error *err, const char *name, uint64_t w, 
 orc_status orc_image_decode(const void *data, size_t size, const char *name, size_t out_size,
                             uint8_t *out, orc_image_info *info, orc_error *err)
 {
+    return orc_image_decode_sizes(data, size, name, 1, &out_size, &out, info, err);
+}
+
+orc_status orc_image_decode_sizes(const void *data, size_t size, const char *name, size_t n,
+                                  const size_t *out_sizes, uint8_t *const *outs,
+                                  orc_image_info *info, orc_error *err)
+{
     if (name == NULL)
         name = "(image)";
-    if (data == NULL || out == NULL || out_size < 1 || out_size > 4096)
+    int bad_args = data == NULL || n < 1 || out_sizes == NULL || outs == NULL;
+    for (size_t i = 0; !bad_args && i < n; i++)
+        bad_args = outs[i] == NULL || out_sizes[i] < 1 || out_sizes[i] > 4096;
+    if (bad_args)
         return orc_error_set(err, ORC_ERR_INVALID_ARGUMENT, "%s: invalid decode arguments",
                              name);
     if (size == 0)
@@ -181,10 +191,13 @@ orc_status orc_image_decode(const void *data, size_t size, const char *name, siz
         return orc_error_set(err, ORC_ERR_FORMAT, "%s: decoded %dx%d but the header said %dx%d",
                              name, dw, dh, w, h);
     }
-    if ((size_t)w == out_size && (size_t)h == out_size)
-        memcpy(out, pix, out_size * out_size * 3);
-    else
-        orc_image_resize_bilinear(pix, (size_t)w, (size_t)h, out, out_size, out_size);
+    for (size_t i = 0; i < n; i++) {
+        if ((size_t)w == out_sizes[i] && (size_t)h == out_sizes[i])
+            memcpy(outs[i], pix, out_sizes[i] * out_sizes[i] * 3);
+        else
+            orc_image_resize_bilinear(pix, (size_t)w, (size_t)h, outs[i], out_sizes[i],
+                                      out_sizes[i]);
+    }
     stbi_image_free(pix);
     if (info != NULL) {
         info->width = (size_t)w;
@@ -196,6 +209,12 @@ orc_status orc_image_decode(const void *data, size_t size, const char *name, siz
 
 orc_status orc_image_load(const char *path, size_t out_size, uint8_t *out, orc_image_info *info,
                           orc_error *err)
+{
+    return orc_image_load_sizes(path, 1, &out_size, &out, info, err);
+}
+
+orc_status orc_image_load_sizes(const char *path, size_t n, const size_t *out_sizes,
+                                uint8_t *const *outs, orc_image_info *info, orc_error *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -233,7 +252,7 @@ orc_status orc_image_load(const char *path, size_t out_size, uint8_t *out, orc_i
         got += (size_t)r;
     }
     close(fd);
-    orc_status s = orc_image_decode(buf, size, path, out_size, out, info, err);
+    orc_status s = orc_image_decode_sizes(buf, size, path, n, out_sizes, outs, info, err);
     free(buf);
     return s;
 }

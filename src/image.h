@@ -45,6 +45,14 @@ orc_status orc_image_decode(const void *data, size_t size, const char *name, siz
 /* Read the file at path and decode it as above. */
 orc_status orc_image_load(const char *path, size_t out_size, uint8_t *out, orc_image_info *info,
                           orc_error *err);
+/* The same for n >= 1 sizes from one read and one decode: outs[i] gets
+ * [out_sizes[i]][out_sizes[i]][3], byte for byte what orc_image_decode / orc_image_load give for
+ * that size (orchard predict --input-size 224,288). */
+orc_status orc_image_decode_sizes(const void *data, size_t size, const char *name, size_t n,
+                                  const size_t *out_sizes, uint8_t *const *outs,
+                                  orc_image_info *info, orc_error *err);
+orc_status orc_image_load_sizes(const char *path, size_t n, const size_t *out_sizes,
+                                uint8_t *const *outs, orc_image_info *info, orc_error *err);
 /* The resize above on an RGB image src[src_h][src_w][3] to dst[dst_h][dst_w][3]. */
 void orc_image_resize_bilinear(const uint8_t *src, size_t src_w, size_t src_h, uint8_t *dst,
                                size_t dst_w, size_t dst_h);

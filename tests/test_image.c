@@ -1,6 +1,6 @@
 /* test_image.c -- decoding of each format (PNG RGB/gray/gray+alpha/RGBA/16-bit, BMP, JPEG, GIF
- * first frame, a real Fruits-360 JPEG), hostile inputs with their exact errors, and the
- * bilinear resize against its documented formula. Test images are made here in memory. */
+ * first frame, a real Fruits-360 JPEG, also at several sizes from one decode), hostile inputs
+ * with their exact errors, and the bilinear resize against its documented formula. Test images are made here in memory. */
 #include "check_main.h"
 #include "image.h"
 
@@ -267,6 +267,33 @@ START_TEST(test_real_fruit_jpeg)
     ck_assert_int_eq(info.channels, 3);
     /* the corners of Fruits-360 images are white background */
     ck_assert_uint_ge(out[0], 200);
+    /* several sizes from one decode: byte for byte the single-size results (100: no resize) */
+    const size_t sizes[3] = {224, 288, 100};
+    uint8_t *one = malloc(288 * 288 * 3), *many[3];
+    for (int i = 0; i < 3; i++)
+        many[i] = malloc(sizes[i] * sizes[i] * 3);
+    ck_assert_msg(orc_image_load_sizes(path, 3, sizes, many, &info, &err) == ORC_OK, "%s",
+                  err.msg);
+    ck_assert_uint_eq(info.width, 100);
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(orc_image_load(path, sizes[i], one, NULL, &err), ORC_OK);
+        ck_assert_msg(memcmp(one, many[i], sizes[i] * sizes[i] * 3) == 0,
+                      "size %zu differs from a decode at that size alone", sizes[i]);
+    }
+    ck_assert_int_eq(memcmp(many[0], out, 224 * 224 * 3), 0);
+    /* bad arguments: no sizes, a NULL output, a size 0 */
+    ck_assert_int_eq(orc_image_load_sizes(path, 0, sizes, many, NULL, &err),
+                     ORC_ERR_INVALID_ARGUMENT);
+    uint8_t *holey[2] = {many[0], NULL};
+    ck_assert_int_eq(orc_image_load_sizes(path, 2, sizes, holey, NULL, &err),
+                     ORC_ERR_INVALID_ARGUMENT);
+    const size_t zero[2] = {224, 0};
+    ck_assert_int_eq(orc_image_load_sizes(path, 2, zero, many, NULL, &err),
+                     ORC_ERR_INVALID_ARGUMENT);
+    ck_assert_ptr_nonnull(strstr(err.msg, "invalid decode arguments"));
+    for (int i = 0; i < 3; i++)
+        free(many[i]);
+    free(one);
     free(out);
 }
 END_TEST
